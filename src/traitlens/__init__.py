@@ -1,0 +1,36 @@
+"""traitlens: what a piece of text says about personality, with sentence embeddings.
+
+Public API
+----------
+similarity            texts × trait keywords cosine similarity table
+aggregate_similarity  per-factor (or facet) mean / max of a similarity table
+load_taxonomy         built-in or user construct models (YAML / CSV)
+load_encoder          sentence-transformers encoders with the embedding cache
+"""
+
+__version__ = "0.1.0"
+
+from traitlens.analysis.similarity import aggregate_similarity  # noqa: E402
+from traitlens.api import similarity  # noqa: E402
+from traitlens.cache import EmbeddingCache  # noqa: E402
+from traitlens.constructs.taxonomy import Taxonomy, builtin_taxonomies, load_taxonomy  # noqa: E402
+from traitlens.encoders import DEFAULT_MODEL, Encoder, load_encoder  # noqa: E402
+from traitlens.errors import InputError, ModelUnavailableError, TraitlensError  # noqa: E402
+from traitlens.examples import EXAMPLE_SENTENCES  # noqa: E402
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "EXAMPLE_SENTENCES",
+    "EmbeddingCache",
+    "Encoder",
+    "InputError",
+    "ModelUnavailableError",
+    "Taxonomy",
+    "TraitlensError",
+    "__version__",
+    "aggregate_similarity",
+    "builtin_taxonomies",
+    "load_encoder",
+    "load_taxonomy",
+    "similarity",
+]

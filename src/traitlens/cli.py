@@ -1,0 +1,245 @@
+"""The ``traitlens`` command line: parse, call the Python API, write. Nothing else.
+
+Data goes to stdout, progress and messages to stderr. Exit codes: 0 success,
+1 bad input or an unavailable resource (the message names the problem and the
+place), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from traitlens import __version__
+from traitlens.errors import TraitlensError
+
+app = typer.Typer(
+    name="traitlens",
+    help="What a piece of text says about personality: sentence-embedding similarity to Big Five traits.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+cache_app = typer.Typer(help="Inspect or empty the embedding cache.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+class OutputFormat(enum.StrEnum):
+    """Output formats of table-producing commands."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    parquet = "parquet"
+
+
+class SimilarityLevel(enum.StrEnum):
+    """Columns of a similarity table: single keywords or aggregated constructs."""
+
+    keyword = "keyword"
+    factor = "factor"
+    facet = "facet"
+
+
+def _stderr(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    _stderr(f"warning: {message}")
+
+
+def _fail(exc: TraitlensError) -> typer.Exit:
+    _stderr(f"error: {exc}")
+    return typer.Exit(code=1)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"traitlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Traitlens command line."""
+
+
+CacheDirOption = Annotated[Path | None, typer.Option("--cache-dir", help="Folder of the embedding cache "
+                                                      "(default: $TRAITLENS_CACHE_DIR or the user cache dir).")]
+
+
+def _cache_spec(cache_dir: Path | None, no_cache: bool) -> bool | Path:
+    return False if no_cache else (cache_dir if cache_dir is not None else True)
+
+
+def _resolve_format(fmt: OutputFormat | None, out: Path | None) -> str:
+    from traitlens.io.tables import format_from_suffix
+
+    if fmt is not None and fmt is not OutputFormat.table:
+        return fmt.value
+    if out is not None:
+        return format_from_suffix(out)
+    return "table"
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    data = frame.reset_index() if frame.index.name is not None else frame
+    table = Table(show_lines=False)
+    for col in data.columns:
+        table.add_column(str(col), justify="right" if pd.api.types.is_numeric_dtype(data[col]) else "left")
+    for row in data.itertuples(index=False):
+        table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
+    Console(file=sys.stdout, width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+def emit(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
+    """Write ``frame`` to ``out`` (atomically, with provenance) or to stdout."""
+    from traitlens.io.tables import render, write_table
+    from traitlens.provenance import get_provenance, provenance_line
+
+    provenance = get_provenance(frame)
+    if out is not None:
+        path = write_table(frame, out, fmt, provenance)
+        _stderr(f"wrote {path} ({len(frame)} rows) · {provenance_line(provenance)}")
+        return
+    if fmt == "table":
+        _print_table(frame)
+        _stderr(provenance_line(provenance))
+    elif fmt == "parquet":
+        raise TraitlensError("parquet output is binary: give a file with --out")
+    else:
+        sys.stdout.write(render(frame, fmt, provenance).decode("utf-8"))
+        _stderr(provenance_line(provenance))
+
+
+@app.command("similarity")
+def similarity_cmd(
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to analyse (or use --file / --example).")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read texts from .txt (one per line), .csv, "
+                                                                 ".tsv, .jsonl or .parquet.")] = None,
+    column: Annotated[str | None, typer.Option("--column", "-c", help="Column / JSON key with the texts "
+                                                                      "(default: 'text' or the only column).")] = None,
+    example: Annotated[bool, typer.Option("--example", help="Use the five reference sentences.")] = False,
+    taxonomy: Annotated[str, typer.Option("--taxonomy", "-t", help="Built-in taxonomy name or a .yaml/.csv file.")
+                        ] = "bigfive-keywords",
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Hub id or local model folder "
+                                                                    "(default: bundled all-MiniLM-L6-v2).")] = None,
+    by: Annotated[SimilarityLevel, typer.Option("--by", help="One row per keyword, or per factor/facet "
+                                                             "(mean and max over its keywords).")
+                  ] = SimilarityLevel.keyword,
+    fmt: Annotated[OutputFormat | None, typer.Option("--format", "-F", help="Output format (default: table on "
+                                                                             "stdout, or from --out's suffix).")
+                   ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also save a heatmap (.html, .png or .svg).")] = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")] = False,
+    local_files_only: Annotated[bool, typer.Option("--local-files-only", help="Never download a model.")] = False,
+) -> None:
+    """Cosine similarity of texts with the keywords of a taxonomy (75 rows for --example)."""
+    from traitlens.analysis.similarity import aggregate_similarity
+    from traitlens.api import similarity
+    from traitlens.encoders import load_encoder
+    from traitlens.examples import EXAMPLE_SENTENCES
+    from traitlens.io.tables import check_writable
+    from traitlens.io.texts import read_texts
+    from traitlens.plot import FIGURE_SUFFIXES, heatmap, save_figure
+
+    sources = sum([bool(texts), file is not None, example])
+    if sources != 1:
+        raise typer.BadParameter("give texts as arguments, or --file PATH, or --example (exactly one of them)")
+    if plot is not None and plot.suffix.lower() not in FIGURE_SUFFIXES:
+        raise typer.BadParameter(f"--plot must end in {', '.join(FIGURE_SUFFIXES)}", param_hint="--plot")
+    if column is not None and file is None:
+        raise typer.BadParameter("--column needs --file", param_hint="--column")
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            output = _resolve_format(fmt, out)
+            for target in (out, plot):
+                if target is not None:
+                    check_writable(target)
+            items = list(EXAMPLE_SENTENCES) if example else (read_texts(file, column) if file else list(texts or []))
+            encoder = load_encoder(model, cache=_cache_spec(cache_dir, no_cache),
+                                   local_files_only=local_files_only or None)
+            frame = similarity(items, taxonomy=taxonomy, model=encoder)
+            result = frame if by is SimilarityLevel.keyword else aggregate_similarity(frame, by=by.value)
+            emit(result, output, out)
+            if plot is not None:
+                figure = heatmap(frame, by=by.value)
+                save_figure(figure, plot)
+                _stderr(f"wrote {plot}")
+        except TraitlensError as exc:
+            raise _fail(exc) from None
+
+
+@app.command("taxonomies")
+def taxonomies_cmd() -> None:
+    """List the built-in taxonomies."""
+    from traitlens.constructs.taxonomy import builtin_taxonomies, load_taxonomy
+
+    for name in builtin_taxonomies():
+        tax = load_taxonomy(name)
+        typer.echo(f"{name}\t{len(tax.factors)} factors\t{tax.description or ''}")
+
+
+@cache_app.command("info")
+def cache_info_cmd(
+    cache_dir: CacheDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
+) -> None:
+    """Show where the embedding cache is, its size, and how many vectors it holds per model."""
+    from traitlens.cache import EmbeddingCache
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        info = EmbeddingCache(cache_dir).info()
+    if as_json:
+        typer.echo(json.dumps({"path": str(info.path), "size_bytes": info.size_bytes,
+                               "schema_version": info.schema_version, "vectors": info.n_vectors,
+                               "models": info.models}, indent=1))
+        return
+    typer.echo(f"path: {info.path}")
+    typer.echo(f"size: {info.size_bytes / 1e6:.2f} MB")
+    typer.echo(f"vectors: {info.n_vectors}")
+    for m in info.models:
+        typer.echo(f"  {m['model']} ({m['fingerprint']}, {m['dim']}-d): {m['vectors']} vectors")
+
+
+@cache_app.command("clear")
+def cache_clear_cmd(
+    cache_dir: CacheDirOption = None,
+    fingerprint: Annotated[str | None, typer.Option("--model-fingerprint", help="Only this model's vectors.")
+                           ] = None,
+) -> None:
+    """Delete cached vectors (all, or one model's)."""
+    from traitlens.cache import EmbeddingCache
+
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        n = EmbeddingCache(cache_dir).clear(fingerprint)
+    _stderr(f"deleted {n} cached vectors")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Text encoders: the :class:`Encoder` interface, the sentence-transformers backend, and :func:`load_encoder`."""
+
+from __future__ import annotations
+
+import os
+
+from traitlens.cache import CachedEncoder, EmbeddingCache
+from traitlens.encoders.base import Encoder, l2_normalize
+from traitlens.encoders.sentence_transformer import (
+    DEFAULT_MODEL,
+    SentenceTransformerEncoder,
+    TruncationWarning,
+    resolve_model,
+)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "Encoder",
+    "SentenceTransformerEncoder",
+    "TruncationWarning",
+    "l2_normalize",
+    "load_encoder",
+    "resolve_model",
+]
+
+ModelSpec = str | os.PathLike[str] | Encoder | None
+CacheSpec = bool | str | os.PathLike[str] | EmbeddingCache | None
+
+
+def load_encoder(
+    model: ModelSpec = None,
+    *,
+    cache: CacheSpec = True,
+    device: str = "cpu",
+    local_files_only: bool | None = None,
+) -> Encoder:
+    """Return an encoder for ``model``, wrapped in the embedding cache unless ``cache`` is falsy.
+
+    Parameters
+    ----------
+    model : str, path, Encoder or None
+        ``None`` → the bundled all-MiniLM-L6-v2; a hub id or local folder → a
+        :class:`SentenceTransformerEncoder`; an :class:`Encoder` is used as is.
+    cache : bool, path or EmbeddingCache
+        ``True`` → the default cache file (``$TRAITLENS_CACHE_DIR`` or the user
+        cache dir); a path → a cache in that folder; ``False``/``None`` → no cache.
+    device : str
+        Torch device for a model loaded here.
+    local_files_only : bool, optional
+        Never use the network to fetch a model (``None`` follows ``HF_HUB_OFFLINE``).
+
+    Returns
+    -------
+    Encoder
+    """
+    encoder = model if isinstance(model, Encoder) else SentenceTransformerEncoder(
+        model, device=device, local_files_only=local_files_only
+    )
+    if isinstance(encoder, CachedEncoder) or cache is None or cache is False:
+        return encoder
+    store = cache if isinstance(cache, EmbeddingCache) else EmbeddingCache(None if cache is True else cache)
+    return CachedEncoder(encoder, store)

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from traitlens.cli import app
+from traitlens.io.tables import read_parquet_provenance
+
+pytestmark = pytest.mark.slow  # the real bundled model, loaded once per session
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def run(runner, *args):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_example_csv_to_stdout_is_plain_csv(runner):
+    result = run(runner, "similarity", "--example", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert frame.shape == (75, 4)
+    assert list(frame.columns) == ["sentence", "factor", "keyword", "similarity"]
+    assert not result.stdout.startswith("#")
+    assert "traitlens 0.1.0" in result.stderr  # provenance goes to stderr, not into the data
+
+
+def test_example_table(runner):
+    result = run(runner, "similarity", "--example")
+    assert result.exit_code == 0
+    assert result.stdout.count("I like to work hard.") == 15
+    assert "Emotional instability" in result.stdout
+
+
+def test_json_envelope_and_by_factor(runner):
+    result = run(runner, "similarity", "I plan my days.", "I panic easily.", "--by", "factor", "-F", "json")
+    data = json.loads(result.stdout)
+    assert data["provenance"]["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert data["provenance"]["aggregation"] == {"by": "factor", "stats": ["mean", "max"]}
+    assert len(data["results"]) == 10
+    assert set(data["results"][0]) == {"sentence", "factor", "mean", "max"}
+
+
+def test_file_outputs_carry_provenance(runner, tmp_path):
+    texts = tmp_path / "in.csv"
+    texts.write_text("id,item\n1,I like to work hard.\n2,I love trying new things.\n")
+    out = tmp_path / "o.parquet"
+    assert run(runner, "similarity", "-f", str(texts), "-c", "item", "-o", str(out)).exit_code == 0
+    assert pd.read_parquet(out).shape == (30, 4)
+    assert read_parquet_provenance(out)["taxonomy"]["name"] == "bigfive-keywords"
+    csv_out = tmp_path / "o.csv"
+    assert run(runner, "similarity", "-f", str(texts), "-c", "item", "-o", str(csv_out)).exit_code == 0
+    meta = json.loads((tmp_path / "o.csv.meta.json").read_text())
+    assert meta["provenance"]["model"]["fingerprint"] and meta["data"] == "o.csv"
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_plot_html(runner, tmp_path):
+    result = run(runner, "similarity", "--example", "--plot", str(tmp_path / "h.html"), "-F", "csv")
+    assert result.exit_code == 0
+    html = (tmp_path / "h.html").read_text()
+    assert "all-MiniLM-L6-v2" in html and "bigfive-keywords" in html
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["similarity", "-t", "big6", "x"], "unknown taxonomy 'big6'"),
+        (["similarity", "-m", "sentence-transformers/not-downloaded-model", "x"], "not available offline"),
+        (["similarity", "-f", "{tmp}/missing.txt"], "file not found"),
+        (["similarity", "-f", "{tmp}/empty.txt"], "no texts to analyse"),
+        (["similarity", "-f", "{tmp}/bad.csv"], "line 3, column 3: row has 3 fields"),
+        (["similarity", "-f", "{tmp}/latin.txt"], "line 1, column 2: not valid UTF-8"),
+        (["similarity", "-f", "{tmp}/good.csv", "-c", "nope"], "missing column 'nope'"),
+        (["similarity", "x", "-o", "{tmp}/no/such/dir/out.csv"], "folder {tmp}/no/such/dir does not exist"),
+        (["similarity", "x", "-F", "parquet"], "give a file with --out"),
+        (["similarity", "x", "-t", "{tmp}/tax.yaml"], "line 3, field factors.0.name"),
+    ],
+)
+def test_bad_input_exits_1_with_message(runner, tmp_path, args, message):
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "bad.csv").write_text("text,id\na,1\nb,2,3\n")
+    (tmp_path / "good.csv").write_text("text\na\n")
+    (tmp_path / "latin.txt").write_bytes("xé".encode("latin-1"))
+    (tmp_path / "tax.yaml").write_text("name: t\nfactors:\n  - keywords: [x]\n")
+    result = runner.invoke(app, [a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 1, result.output
+    assert message.format(tmp=tmp_path) in result.stderr
+    assert result.stdout == ""
+
+
+def test_failed_run_leaves_existing_output_untouched(runner, tmp_path):
+    target = tmp_path / "existing.csv"
+    target.write_text("precious")
+    result = runner.invoke(app, ["similarity", "x", "-t", "nope", "-o", str(target)])
+    assert result.exit_code == 1
+    assert target.read_text() == "precious"
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    result = runner.invoke(app, ["similarity", "x", "-F", "csv", "-o", str(folder)])
+    assert result.exit_code == 1 and "output path is a folder" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.csv", "ro"]
+
+
+def test_usage_errors_exit_2(runner):
+    assert runner.invoke(app, ["similarity"]).exit_code == 2
+    assert runner.invoke(app, ["similarity", "x", "--by", "sentence"]).exit_code == 2
+    assert runner.invoke(app, ["similarity", "x", "--plot", "a.pdf"]).exit_code == 2
+    assert runner.invoke(app, ["similarity", "--example", "x"]).exit_code == 2
+
+
+def test_garbage_cache_warns_and_succeeds(runner, tmp_path):
+    (tmp_path / "embeddings.sqlite3").write_bytes(os.urandom(5000))
+    result = run(runner, "similarity", "x", "--cache-dir", str(tmp_path), "-F", "csv")
+    assert result.exit_code == 0
+    assert "warning: embedding cache" in result.stderr and "moved it to" in result.stderr
+
+
+def test_cache_info_and_clear(runner, tmp_path):
+    run(runner, "similarity", "--example", "--cache-dir", str(tmp_path), "-F", "csv")
+    info = json.loads(run(runner, "cache", "info", "--cache-dir", str(tmp_path), "--json").stdout)
+    assert info["vectors"] == 20
+    assert info["models"][0]["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert "deleted 20" in run(runner, "cache", "clear", "--cache-dir", str(tmp_path)).stderr
+    assert json.loads(run(runner, "cache", "info", "--cache-dir", str(tmp_path), "--json").stdout)["vectors"] == 0
+
+
+def test_taxonomies_and_version(runner):
+    assert "bigfive-keywords" in run(runner, "taxonomies").stdout
+    assert run(runner, "--version").stdout.strip() == "traitlens 0.1.0"
+
+
+def test_real_subprocess(tmp_path):
+    env = {**os.environ, "TRAITLENS_CACHE_DIR": str(tmp_path)}
+    exe = Path(sys.executable).with_name("traitlens")
+    proc = subprocess.run([str(exe), "similarity", "--example", "-F", "csv"], capture_output=True, text=True,
+                          env=env, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.strip().splitlines()) == 76
+    bad = subprocess.run([str(exe), "similarity", "-t", "nope", "x"], capture_output=True, text=True, env=env,
+                         timeout=300, check=False)
+    assert bad.returncode == 1 and "error: unknown taxonomy" in bad.stderr

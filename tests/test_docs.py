@@ -1,0 +1,37 @@
+"""Every CLI command and option is documented in the README (after datasette's test_docs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import typer.main
+
+from traitlens.cli import app
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def walk(command: click.Command, path: tuple[str, ...] = ()):
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from walk(sub, (*path, name))
+
+
+def test_every_command_and_option_is_in_the_readme():
+    root = typer.main.get_command(app)
+    missing = []
+    for path, command in walk(root):
+        if path and f"traitlens {' '.join(path)}" not in README:
+            missing.append(" ".join(path))
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--") and opt != "--help" and opt not in README:
+                    missing.append(f"{' '.join(path)} {opt}")
+    assert not missing, f"undocumented: {missing}"
+
+
+def test_readme_starts_with_the_two_commands():
+    head = README.splitlines()[:6]
+    assert any("make run" in line for line in head) and any("make test" in line for line in head)
