@@ -5,6 +5,7 @@ Public API
 similarity            texts × trait keywords cosine similarity table
 aggregate_similarity  per-factor (or facet) mean / max of a similarity table
 load_taxonomy         built-in or user construct models (YAML / CSV)
+load_inventory        built-in or user inventories: items, scales, keys (CSV / YAML)
 load_encoder          sentence-transformers encoders with the embedding cache
 """
 
@@ -13,6 +14,7 @@ __version__ = "0.1.0"
 from traitlens.analysis.similarity import aggregate_similarity  # noqa: E402
 from traitlens.api import similarity  # noqa: E402
 from traitlens.cache import EmbeddingCache  # noqa: E402
+from traitlens.constructs.inventory import Inventory, builtin_inventories, load_inventory  # noqa: E402
 from traitlens.constructs.taxonomy import Taxonomy, builtin_taxonomies, load_taxonomy  # noqa: E402
 from traitlens.encoders import DEFAULT_MODEL, Encoder, load_encoder  # noqa: E402
 from traitlens.errors import InputError, ModelUnavailableError, TraitlensError  # noqa: E402
@@ -24,13 +26,16 @@ __all__ = [
     "EmbeddingCache",
     "Encoder",
     "InputError",
+    "Inventory",
     "ModelUnavailableError",
     "Taxonomy",
     "TraitlensError",
     "__version__",
     "aggregate_similarity",
+    "builtin_inventories",
     "builtin_taxonomies",
     "load_encoder",
+    "load_inventory",
     "load_taxonomy",
     "similarity",
 ]
