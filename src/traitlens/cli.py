@@ -19,6 +19,7 @@ import typer
 
 from traitlens import __version__
 from traitlens.errors import TraitlensError
+from traitlens.io.tables import check_writable, format_from_suffix
 
 app = typer.Typer(
     name="traitlens",
@@ -85,7 +86,6 @@ def _cache_spec(cache_dir: Path | None, no_cache: bool) -> bool | Path:
 
 
 def _resolve_format(fmt: OutputFormat | None, out: Path | None) -> str:
-    from traitlens.io.tables import format_from_suffix
 
     if fmt is not None and fmt is not OutputFormat.table:
         return fmt.value
@@ -156,7 +156,6 @@ def similarity_cmd(
     from traitlens.api import similarity
     from traitlens.encoders import load_encoder
     from traitlens.examples import EXAMPLE_SENTENCES
-    from traitlens.io.tables import check_writable
     from traitlens.io.texts import read_texts
     from traitlens.plot import FIGURE_SUFFIXES, heatmap, save_figure
 
@@ -188,6 +187,83 @@ def similarity_cmd(
             raise _fail(exc) from None
 
 
+@app.command("evaluate")
+def evaluate_cmd(
+    suite: Annotated[str, typer.Option("--suite", "-s", help="Suite name (ipip50, bfi, spi, adjectives, "
+                                                            "neo300-facets, bainbridge) or 'all'.")],
+    method: Annotated[str, typer.Option("--method", help="Registered method (cosine, keywords, ...).")] = "cosine",
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Hub id or local model folder "
+                                                                    "(default: bundled all-MiniLM-L6-v2).")] = None,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="Folder with the response data (default: "
+                                                                     "../shared/data, then $TRAITLENS_DATA_DIR).")
+                        ] = None,
+    fmt: Annotated[OutputFormat | None, typer.Option("--format", "-F", help="table, json or csv (default: table "
+                                                                             "on stdout, or from --out's suffix).")
+                   ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
+    n_boot: Annotated[int, typer.Option("--n-boot", min=0, help="Bootstrap replicates for the 95% CIs.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    plot_dir: Annotated[Path | None, typer.Option("--plot-dir", help="Also write observed-vs-predicted scatters "
+                                                                     "and confusion heatmaps (HTML + PNG) here.")
+                        ] = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")] = False,
+) -> None:
+    """Measure a method and model against real response data (figures with bootstrap CIs)."""
+    from traitlens.encoders import load_encoder
+    from traitlens.evaluate import available_suites, run_suite
+
+    suites = available_suites() if suite == "all" else [suite]
+    if any(s not in available_suites() for s in suites):
+        raise typer.BadParameter(f"unknown suite {suite!r}; choose from {', '.join(available_suites())} or all",
+                                 param_hint="--suite")
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            output = _resolve_format(fmt, out)
+            if out is not None:
+                check_writable(out)
+            if plot_dir is not None and not plot_dir.is_dir():
+                raise TraitlensError(f"--plot-dir {plot_dir} is not an existing folder")
+            encoder = load_encoder(model, cache=_cache_spec(cache_dir, no_cache))
+            results = []
+            for name in suites:
+                _stderr(f"evaluating {method} on {name} ...")
+                result = run_suite(name, method, encoder, data_dir=data_dir, n_boot=n_boot, seed=seed)
+                results.append(result)
+                if plot_dir is not None:
+                    _evaluation_plots(result, name, method, plot_dir)
+            frame = pd.concat([r.metrics for r in results], ignore_index=True)
+            frame.attrs["provenance"] = {**results[0].provenance, "suite": suite}
+            emit(frame, output, out)
+        except TraitlensError as exc:
+            raise _fail(exc) from None
+
+
+def _evaluation_plots(result: Any, suite: str, method: str, folder: Path) -> None:
+    from traitlens.plot import confusion_heatmap, predicted_vs_observed, save_figure
+
+    figures = []
+    if result.pairs is not None:
+        figures.append(("items", predicted_vs_observed(result.pairs, result.provenance,
+                                                       title=f"{suite}: item correlations ({method})")))
+    if result.scale_pairs is not None:
+        figures.append(("scales", predicted_vs_observed(result.scale_pairs, result.provenance,
+                                                        title=f"{suite}: scale correlations ({method})")))
+    if result.assignments is not None:
+        for level in result.assignments["level"].unique():
+            figures.append((f"{level}-confusion", confusion_heatmap(result.assignments, level, result.provenance)))
+    for kind, figure in figures:
+        for suffix in (".html", ".png"):
+            path = folder / f"{suite}_{method}_{kind}{suffix}"
+            try:
+                save_figure(figure, path)
+            except TraitlensError as exc:
+                _stderr(f"warning: {exc}")
+                continue
+            _stderr(f"wrote {path}")
+
+
 @app.command("taxonomies")
 def taxonomies_cmd() -> None:
     """List the built-in taxonomies."""
@@ -196,6 +272,37 @@ def taxonomies_cmd() -> None:
     for name in builtin_taxonomies():
         tax = load_taxonomy(name)
         typer.echo(f"{name}\t{len(tax.factors)} factors\t{tax.description or ''}")
+
+
+class ListFormat(enum.StrEnum):
+    """Output formats of listing commands."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("inventories")
+def inventories_cmd(
+    fmt: Annotated[ListFormat, typer.Option("--format", "-F", help="table, csv or json.")] = ListFormat.table,
+) -> None:
+    """List the built-in inventories: items, scales per level, description."""
+    from traitlens.constructs.inventory import LEVELS, builtin_inventories, load_inventory
+
+    rows = []
+    for name in builtin_inventories():
+        inventory = load_inventory(name)
+        per_level = inventory.scales()["level"].value_counts()
+        rows.append({"name": name, "n_items": len(inventory.items),
+                     **{f"n_{level}s": int(per_level.get(level, 0)) for level in LEVELS},
+                     "description": inventory.description or ""})
+    frame = pd.DataFrame(rows)
+    if fmt is ListFormat.json:
+        typer.echo(json.dumps(frame.to_dict("records"), indent=1, ensure_ascii=False))
+    elif fmt is ListFormat.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        _print_table(frame)
 
 
 @cache_app.command("info")

@@ -81,7 +81,6 @@ def heatmap(frame: pd.DataFrame, by: str = "keyword", stat: str = "mean", title:
             texttemplate="%{text}" if values.size <= 400 else None,
         )
     )
-    footer = provenance_line(provenance) if provenance else "traitlens"
     fig.update_layout(
         title=title or f"Similarity of texts to {'keywords' if by == 'keyword' else by + 's'}",
         yaxis={"autorange": "reversed"},
@@ -89,12 +88,8 @@ def heatmap(frame: pd.DataFrame, by: str = "keyword", stat: str = "mean", title:
         width=max(700, 90 + 70 * len(x)),
         height=max(400, 220 + 34 * len(table.index)),
         margin={"b": 160 if by == "keyword" else 110},
-        meta={"provenance": provenance},
-        annotations=[{"text": footer, "xref": "paper", "yref": "paper", "x": 0, "y": -0.02,
-                      "yanchor": "top", "yshift": -90 if by == "keyword" else -40, "showarrow": False,
-                      "font": {"size": 10, "color": "#666"}, "xanchor": "left"}],
     )
-    return fig
+    return _footer(fig, provenance, shift=-110 if by == "keyword" else -60)
 
 
 def save_figure(fig: go.Figure, path: str | Path, **kwargs: Any) -> Path:
@@ -122,3 +117,78 @@ def save_figure(fig: go.Figure, path: str | Path, **kwargs: Any) -> Path:
     with atomic_write(path) as fh:
         fh.write(data)
     return path
+
+
+def _footer(fig: go.Figure, provenance: dict[str, Any], shift: int = -60) -> go.Figure:
+    fig.update_layout(
+        meta={"provenance": provenance},
+        annotations=[*fig.layout.annotations, {
+            "text": provenance_line(provenance) if provenance else "traitlens", "xref": "paper",
+            "yref": "paper", "x": 0, "y": 0, "yshift": shift, "yanchor": "top", "xanchor": "left",
+            "showarrow": False, "font": {"size": 10, "color": "#666"}}],
+    )
+    return fig
+
+
+def predicted_vs_observed(pairs: pd.DataFrame, provenance: dict[str, Any] | None = None,
+                          title: str | None = None, max_points: int = 20000) -> go.Figure:
+    """Scatter of predicted vs observed correlations (item pairs or scale pairs) with the r in the title.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Columns ``observed``, ``predicted`` and two id columns (``item_1``/``item_2`` or
+        ``scale_1``/``scale_2``), as in :class:`~traitlens.evaluate.SuiteResult`.
+    provenance : dict, optional
+    title : str, optional
+    max_points : int
+        Larger inputs are subsampled (seed 0) for drawing; r uses every pair.
+    """
+    import plotly.graph_objects as go
+
+    from traitlens.evaluate.metrics import pearson
+
+    ids = [c for c in pairs.columns if c not in {"observed", "predicted"}][:2]
+    data = pairs.dropna(subset=["observed", "predicted"])
+    r = pearson(data["predicted"], data["observed"])
+    shown = data.sample(max_points, random_state=0) if len(data) > max_points else data
+    fig = go.Figure(go.Scattergl(
+        x=shown["predicted"], y=shown["observed"], mode="markers",
+        marker={"size": 5 if len(shown) < 2000 else 3, "opacity": 0.6},
+        customdata=shown[ids].to_numpy(),
+        hovertemplate="%{customdata[0]} × %{customdata[1]}<br>predicted %{x:.3f}<br>observed %{y:.3f}"
+                      "<extra></extra>",
+    ))
+    fig.update_layout(title=title or f"Predicted vs observed correlations (r = {r:.2f}, {len(data)} pairs)",
+                      xaxis_title="predicted", yaxis_title="observed", width=700, height=620,
+                      margin={"b": 110})
+    return _footer(fig, provenance or {})
+
+
+def confusion_heatmap(assignments: pd.DataFrame, level: str = "factor", provenance: dict[str, Any] | None = None,
+                      title: str | None = None) -> go.Figure:
+    """Heatmap of theoretical (rows) × assigned (columns) constructs; cells count items.
+
+    Parameters
+    ----------
+    assignments : DataFrame
+        Columns ``level``, ``true``, ``predicted`` (see :class:`~traitlens.evaluate.SuiteResult`).
+    level : {"factor", "facet"}
+    """
+    import plotly.graph_objects as go
+
+    data = assignments[(assignments["level"] == level) & assignments["true"].notna()]
+    if data.empty:
+        raise InputError(f"no {level}-level assignments to plot")
+    labels = list(dict.fromkeys([*data["true"], *sorted(set(data["predicted"]) - set(data["true"]))]))
+    table = pd.crosstab(data["true"], data["predicted"]).reindex(index=labels[: data["true"].nunique()],
+                                                                  columns=labels, fill_value=0)
+    accuracy = float((data["true"] == data["predicted"]).mean())
+    fig = go.Figure(go.Heatmap(z=table.to_numpy(), x=list(table.columns), y=list(table.index), colorscale="Blues",
+                               texttemplate="%{z}" if table.size <= 900 else None,
+                               hovertemplate="theory %{y}<br>assigned %{x}<br>%{z} items<extra></extra>"))
+    size = 300 + 22 * len(labels)
+    fig.update_layout(title=title or f"{level.title()} assignment (accuracy {accuracy:.0%}, {len(data)} items)",
+                      xaxis_title="assigned", yaxis_title="theory", yaxis={"autorange": "reversed"},
+                      width=size + 150, height=size, margin={"b": 150})
+    return _footer(fig, provenance or {}, shift=-120)

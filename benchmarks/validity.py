@@ -1,0 +1,118 @@
+"""Validity table: every suite × method × model, with bootstrap 95% CIs.
+
+Runs the evaluation harness (the same code as `traitlens evaluate`) for the bundled all-MiniLM-L6-v2
+and for all-mpnet-base-v2 (fetched with ../shared/models/all-mpnet-base-v2.sh into .models/), and
+writes benchmarks/results/validity.md and validity.json. Never reads ../shared/holdout.
+
+Usage:
+    python benchmarks/validity.py [--methods cosine keywords] [--suites ...] [--n-boot 1000] [--skip-mpnet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+
+import traitlens
+from traitlens.encoders import SentenceTransformerEncoder
+from traitlens.evaluate import available_methods, available_suites, run_suite
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+MPNET_SCRIPT = ROOT.parent / "shared" / "models" / "all-mpnet-base-v2.sh"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def mpnet_folder() -> Path:
+    folder = ROOT / ".models"
+    out = subprocess.run(["bash", str(MPNET_SCRIPT), str(folder)], check=True, capture_output=True, text=True)
+    return Path(out.stdout.strip().splitlines()[-1])
+
+
+def fmt(row: pd.Series) -> str:
+    if pd.isna(row["value"]):
+        return "–"
+    ci = "" if pd.isna(row["ci_low"]) else f" [{row['ci_low']:.2f}, {row['ci_high']:.2f}]"
+    return f"{row['value']:.3f}{ci}"
+
+
+def markdown(frame: pd.DataFrame, models: dict[str, str], elapsed: float) -> str:
+    lines = [
+        "# traitlens validity table",
+        "",
+        f"traitlens {traitlens.__version__}; produced by `python benchmarks/validity.py` in {elapsed:.0f} s; "
+        "values with percentile-bootstrap 95% CIs (items resampled). Data: ../shared/data.",
+        "",
+        "Models: " + "; ".join(f"`{name}` (fingerprint {fp})" for name, fp in models.items()) + ".",
+        "Rows named `… (data file)` are predictions shipped in the Bainbridge pairs file (SurveyBot3000, "
+        "all-mpnet-base-v2 as computed by Hommel & Arslan), scored by the same code.",
+        "",
+    ]
+    for suite, block in frame.groupby("suite", sort=False):
+        lines += [f"## {suite}", ""]
+        wide = block.assign(cell=block.apply(fmt, axis=1)).pivot_table(
+            index=["method", "model"], columns="metric", values="cell", aggfunc="first", sort=False)
+        metrics = [m for m in ["item_r", "item_r_abs", "item_r_keyed", "sign_agreement", "rmse", "scale_r",
+                               "alpha_r", "factor_accuracy", "facet_accuracy", "key_accuracy", "nmi", "ari"]
+                   if m in wide.columns]
+        wide = wide[metrics]
+        lines.append("| method | model | " + " | ".join(metrics) + " |")
+        lines.append("|---|---|" + "---|" * len(metrics))
+        for (method, model), row in wide.iterrows():
+            short = model.split("/")[-1]
+            lines.append(f"| {method} | {short} | " + " | ".join(str(v) if pd.notna(v) else "–" for v in row) + " |")
+        n = block.groupby("metric")["n"].first()
+        lines += ["", "n: " + ", ".join(f"{m} {int(v)}" for m, v in n.items()), ""]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--methods", nargs="+", default=available_methods())
+    parser.add_argument("--suites", nargs="+", default=available_suites())
+    parser.add_argument("--n-boot", type=int, default=1000)
+    parser.add_argument("--skip-mpnet", action="store_true")
+    parser.add_argument("--out", type=Path, default=RESULTS / "validity")
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    encoders = [SentenceTransformerEncoder()]
+    if not args.skip_mpnet:
+        encoders.append(SentenceTransformerEncoder(mpnet_folder()))
+    frames = []
+    seen_baselines: set[tuple[str, str]] = set()
+    for suite in args.suites:
+        for encoder in encoders:
+            for method in args.methods:
+                t0 = time.perf_counter()
+                result = run_suite(suite, method, encoder, data_dir=DATA, n_boot=args.n_boot, seed=0)
+                metrics = result.metrics
+                baseline = metrics["method"].str.endswith("(data file)")
+                already = {m for s, m in seen_baselines if s == suite}
+                keep = ~baseline | ~metrics["method"].isin(already)
+                seen_baselines |= {(suite, m) for m in metrics.loc[baseline, "method"]}
+                frames.append(metrics[keep])
+                print(f"{suite:<14} {method:<10} {encoder.name:<40} {time.perf_counter() - t0:6.1f} s", flush=True)
+    frame = pd.concat(frames, ignore_index=True)
+    elapsed = time.perf_counter() - start
+    models = {e.name: e.fingerprint for e in encoders}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    payload = {"provenance": {"traitlens_version": traitlens.__version__, "models": models,
+                              "n_boot": args.n_boot, "seed": 0, "elapsed_s": elapsed},
+               "results": json.loads(frame.to_json(orient="records"))}
+    for suffix, text in ((".json", json.dumps(payload, indent=1) + "\n"), (".md", markdown(frame, models, elapsed))):
+        path = args.out.with_suffix(suffix)
+        tmp = path.with_suffix(suffix + ".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+        print(f"wrote {path}")
+    print(markdown(frame, models, elapsed))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,442 @@
+"""The validation harness: run a method with a model on a named suite and report every figure with a CI.
+
+Suites
+------
+``ipip50``        IPIP-50 markers × openpsychometrics BIG5 responses (19,719 people)
+``bfi``           the 25 psych::bfi items × 2,800 people
+``spi``           SPI-135 (5 Big Five + 27 narrow scales) × 4,000 people
+``adjectives``    Goldberg's 100 adjectives × 554 people
+``neo300-facets`` IPIP-NEO-300: assignment to the 5 domains and 30 facets (no responses)
+``bainbridge``    418 items of many instruments × 493 people (Hommel & Arslan's pilot set), with the
+                  SurveyBot3000 and all-mpnet-base-v2 predictions from the data file as baseline rows
+
+Figures (fixed names): ``item_r``, ``item_r_abs``, ``item_r_keyed``, ``sign_agreement``, ``rmse``
+(predicted vs observed item correlations), ``scale_r``, ``alpha_r`` (predicted vs observed scale
+correlations and Cronbach's alphas; scales with ≥ 3 items), ``factor_accuracy``, ``facet_accuracy``,
+``key_accuracy``, ``nmi``, ``ari`` (assignment to the theoretical constructs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from traitlens.constructs.bigfive import canonical_factor
+from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
+from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
+from traitlens.errors import InputError
+from traitlens.evaluate.methods import Method, MethodContext, get_method
+from traitlens.evaluate.metrics import (
+    assignment_metrics,
+    bootstrap,
+    item_pair_metrics,
+    key_metrics,
+    pearson,
+)
+from traitlens.provenance import make_provenance
+
+RESULT_COLUMNS = ["suite", "method", "model", "metric", "value", "ci_low", "ci_high", "n"]
+MIN_SCALE_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    """Where a suite's items and responses come from."""
+
+    name: str
+    inventory: str | None
+    dataset: str | None
+    description: str
+    facets: bool = False
+
+
+SUITES: dict[str, SuiteSpec] = {
+    s.name: s
+    for s in [
+        SuiteSpec("ipip50", "ipip50", "big5", "IPIP-50 Big-Five markers, openpsychometrics BIG5 (N = 19,719)"),
+        SuiteSpec("bfi", "bfi", "bfi", "psych::bfi, 25 IPIP items (N = 2,800)"),
+        SuiteSpec("spi", "spi135", "spi", "SAPA Personality Inventory, 135 items (N = 4,000)"),
+        SuiteSpec("adjectives", "adjectives100", "adjectives", "Goldberg's 100 Big-Five adjectives (N = 554)"),
+        SuiteSpec("neo300-facets", "ipip-neo-300", None, "IPIP-NEO-300, 30 facets; assignment only", facets=True),
+        SuiteSpec("bainbridge", None, "bainbridge", "Bainbridge et al. (2022) pilot: 418 items (N = 493)"),
+    ]
+}
+
+
+@dataclass
+class SuiteData:
+    """Everything a suite compares predictions with; arrays are in item order."""
+
+    name: str
+    items: list[str]
+    texts: list[str]
+    factor: list[str | None]
+    facet: list[str | None]
+    key: np.ndarray
+    observed_r: np.ndarray | None = None
+    scales: dict[str, pd.Series] = field(default_factory=dict)
+    observed_scale_r: pd.DataFrame | None = None
+    observed_alpha: pd.Series | None = None
+    baselines: dict[str, np.ndarray] = field(default_factory=dict)
+    inventory: str | None = None
+
+
+@dataclass
+class SuiteResult:
+    """A harness run: the tidy figures plus the details plots are made from."""
+
+    metrics: pd.DataFrame
+    pairs: pd.DataFrame | None = None
+    scale_pairs: pd.DataFrame | None = None
+    assignments: pd.DataFrame | None = None
+    exclusions: pd.DataFrame | None = None
+    provenance: dict[str, object] = field(default_factory=dict)
+
+
+def available_suites() -> list[str]:
+    """Names of the evaluation suites."""
+    return list(SUITES)
+
+
+def default_data_dir() -> Path:
+    """``../shared/data`` relative to the working directory if it exists, else ``$TRAITLENS_DATA_DIR``."""
+    from traitlens.datasets import default_data_dir as resolve
+
+    return resolve()
+
+
+def load_suite(name: str, data_dir: str | Path | None = None) -> SuiteData:
+    """Build the :class:`SuiteData` of a named suite from the inventories and ``data_dir``."""
+    from traitlens.constructs.inventory import load_inventory
+    from traitlens.datasets import load_bainbridge_pairs, load_responses
+
+    if name not in SUITES:
+        raise InputError(f"unknown suite {name!r}; available: {', '.join(SUITES)}")
+    spec = SUITES[name]
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    responses = load_responses(spec.dataset, data_dir) if spec.dataset else None
+    if spec.inventory is not None:
+        items = load_inventory(spec.inventory).items.reset_index(drop=True)
+        ids = items["item"].astype(str).tolist()
+        data = SuiteData(
+            name=name,
+            items=ids,
+            texts=items["text"].tolist(),
+            factor=[canonical_factor(f) for f in items["factor"]],
+            facet=[f if isinstance(f, str) else None for f in items["facet"]],
+            key=items["factor_key"].astype(float).to_numpy(),
+            inventory=spec.inventory,
+        )
+    else:
+        ids = responses.responses.columns.astype(str).tolist()
+        data = SuiteData(name=name, items=ids, texts=[str(responses.item_text[i]) for i in ids],
+                         factor=[None] * len(ids), facet=[None] * len(ids), key=np.full(len(ids), np.nan))
+    if responses is None:
+        return data
+    missing = [i for i in ids if i not in responses.responses.columns]
+    if missing:
+        raise InputError(f"suite {name}: items {missing[:5]} have no response column in {spec.dataset}")
+    observed = responses.item_correlations().loc[ids, ids].to_numpy(dtype=float)
+    if name == "bainbridge":
+        pairs = load_bainbridge_pairs(data_dir)
+        observed = _matrix_from_pairs(pairs, ids, "empirical_r")
+        data.baselines = {
+            "surveybot3000 (data file)": _matrix_from_pairs(pairs, ids, "synthetic_r_surveybot3000"),
+            "all-mpnet-base-v2 (data file)": _matrix_from_pairs(pairs, ids, "synthetic_r_all_mpnet_base_v2"),
+        }
+    data.observed_r = observed
+    scales = {s: k for s, k in responses.scales.items() if len(k) >= MIN_SCALE_ITEMS}
+    data.scales = scales
+    data.observed_scale_r = responses.scale_correlations().loc[list(scales), list(scales)]
+    data.observed_alpha = responses.alphas().reindex(list(scales))
+    if name == "bainbridge":  # keys relative to each item's own scale, derived by the loader
+        first = {}
+        for keys in scales.values():
+            for item, k in keys.items():
+                first.setdefault(str(item), k)
+        data.key = np.array([first.get(i, np.nan) for i in ids], dtype=float)
+    return data
+
+
+def _matrix_from_pairs(pairs: pd.DataFrame, ids: list[str], column: str) -> np.ndarray:
+    pos = {item: i for i, item in enumerate(ids)}
+    out = np.full((len(ids), len(ids)), np.nan)
+    a = pairs["variable_1"].map(pos)
+    b = pairs["variable_2"].map(pos)
+    ok = a.notna() & b.notna()
+    a, b, v = a[ok].astype(int).to_numpy(), b[ok].astype(int).to_numpy(), pairs.loc[ok, column].to_numpy(float)
+    out[a, b] = v
+    out[b, a] = v
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
+def composite_correlations(item_r: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    r"""Correlations of unit-weighted composites from an item correlation matrix.
+
+    Parameters
+    ----------
+    item_r : (n, n) array
+        Item correlations (the diagonal is taken as 1; NaN counts as 0).
+    weights : (s, n) array
+        Row per scale: key × count of each item (0 if not in the scale).
+
+    Returns
+    -------
+    (s, s) array
+
+    Notes
+    -----
+    :math:`r(S,T) = w_S^\top R w_T / \sqrt{(w_S^\top R w_S)(w_T^\top R w_T)}` — the correlation of
+    sums of standardised items (Ghiselli, Campbell & Zedeck, 1981), as used by Hommel & Arslan (2025)
+    to turn item-level into scale-level predictions.
+    """
+    r = np.nan_to_num(np.asarray(item_r, dtype=float), nan=0.0)
+    np.fill_diagonal(r, 1.0)
+    cov = weights @ r @ weights.T
+    sd = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
+    return cov / np.outer(sd, sd)
+
+
+def standardized_alphas(item_r: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    r"""Standardised alpha of each scale, :math:`k \bar r / (1 + (k-1) \bar r)`, over its keyed item pairs.
+
+    ``weights`` rows hold each item's key (0 = not in the scale), as in :func:`composite_correlations`.
+    """
+    r = np.nan_to_num(np.asarray(item_r, dtype=float), nan=0.0)
+    out = np.full(len(weights), np.nan)
+    for s, w in enumerate(weights):
+        members = np.flatnonzero(w)
+        k = len(members)
+        if k < 2:
+            continue
+        keys = np.sign(w[members])
+        keyed = r[np.ix_(members, members)] * np.outer(keys, keys)
+        mean_r = keyed[np.triu_indices(k, 1)].mean()
+        out[s] = k * mean_r / (1 + (k - 1) * mean_r)
+    return out
+
+
+def _scale_weights(data: SuiteData, idx: np.ndarray | None = None) -> np.ndarray:
+    """Scale × item key matrix; with a bootstrap draw ``idx``, items not drawn get weight 0.
+
+    Scale figures in a replicate use each drawn item once (a drawn copy of an item would
+    correlate 1 with itself and inflate alphas and scale correlations).
+    """
+    pos = {item: i for i, item in enumerate(data.items)}
+    drawn = np.zeros(len(data.items)) if idx is not None else np.ones(len(data.items))
+    if idx is not None:
+        drawn[np.unique(idx)] = 1
+    weights = np.zeros((len(data.scales), len(data.items)))
+    for s, keys in enumerate(data.scales.values()):
+        for item, k in keys.items():
+            if str(item) in pos:
+                weights[s, pos[str(item)]] = k * drawn[pos[str(item)]]
+    return weights
+
+
+def _scale_figures(data: SuiteData, pred: np.ndarray, idx: np.ndarray | None) -> dict[str, float]:
+    if not data.scales or data.observed_r is None:
+        return {}
+    weights = _scale_weights(data, idx)
+    usable = (weights != 0).sum(axis=1) >= 2
+    a, b = np.triu_indices(int(usable.sum()), k=1)
+    predicted = composite_correlations(pred, weights[usable])
+    if idx is None:  # point estimate: person-level observed scale correlations and Cronbach's alphas
+        names = [n for n, ok in zip(data.scales, usable, strict=True) if ok]
+        observed = data.observed_scale_r.loc[names, names].to_numpy(dtype=float)
+        observed_alpha = data.observed_alpha.loc[names].to_numpy(dtype=float)
+    else:  # bootstrap replicate: both sides from the item correlations of the drawn items
+        observed = composite_correlations(data.observed_r, weights[usable])
+        observed_alpha = standardized_alphas(data.observed_r, weights[usable])
+    out = {"scale_r": pearson(predicted[a, b], observed[a, b])}
+    out["alpha_r"] = pearson(standardized_alphas(pred, weights[usable]), observed_alpha)
+    return out
+
+
+def _figures_for_prediction(data: SuiteData, pred: np.ndarray, n_boot: int, seed: int) -> list[tuple]:
+    keys = data.key if np.isfinite(data.key).any() else None  # pairs with an unknown key are skipped
+    n = len(data.items)
+
+    def stat(idx: np.ndarray | None) -> dict[str, float]:
+        out = item_pair_metrics(pred, data.observed_r, keys, idx)
+        out.update(_scale_figures(data, pred, idx))
+        return out
+
+    point = stat(None)
+    cis = bootstrap(stat, n, n_boot=n_boot, seed=seed)
+    n_pairs = int(np.isfinite(data.observed_r[np.triu_indices(n, 1)]).sum())
+    n_scales = len(data.scales)
+    sizes = {"scale_r": n_scales * (n_scales - 1) // 2, "alpha_r": n_scales}
+    order = ["item_r", "item_r_abs", "item_r_keyed", "sign_agreement", "rmse", "scale_r", "alpha_r"]
+    return [(m, point[m], *cis.get(m, (np.nan, np.nan)), sizes.get(m, n_pairs)) for m in order if m in point]
+
+
+def _assignment(data: SuiteData, method: Method, ctx: MethodContext, taxonomy: Taxonomy, level: str,
+                truth: list[str | None]) -> pd.DataFrame | None:
+    result = method.construct_scores(data.texts, taxonomy, level, ctx)
+    if result is None:
+        return None
+    scores = result.scores
+    if level == "factor":  # score columns → canonical Big Five names
+        scores = scores.rename(columns=lambda c: canonical_factor(c) or c)
+    values = scores.to_numpy(dtype=float)
+    strength = np.abs(values) if result.signed else values
+    best = strength.argmax(axis=1)
+    predicted = [scores.columns[j] for j in best]
+    own = np.array([scores.columns.get_loc(t) if t in scores.columns else -1 for t in truth])
+    own_score = np.where(own >= 0, values[np.arange(len(values)), np.clip(own, 0, None)], np.nan)
+    return pd.DataFrame({
+        "item": data.items, "text": data.texts, "level": level, "true": truth, "predicted": predicted,
+        "correct": [t == p for t, p in zip(truth, predicted, strict=True)],
+        "true_key": data.key if level == "factor" else np.nan,
+        "predicted_key": np.sign(own_score) if result.signed else np.nan,
+        "score": values[np.arange(len(values)), best],
+    })
+
+
+def run_suite(
+    suite: str,
+    method: str | Method = "cosine",
+    model: ModelSpec = None,
+    *,
+    data_dir: str | Path | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    cache: CacheSpec = True,
+    factor_taxonomy: str | Taxonomy = "bigfive",
+    facet_taxonomy: str | Taxonomy = "bigfive-facets",
+) -> SuiteResult:
+    """Run ``method`` with ``model`` on ``suite``; see :func:`evaluate` for the figures."""
+    method_obj = get_method(method) if isinstance(method, str) else method
+    data = load_suite(suite, data_dir)
+    encoder = load_encoder(model, cache=cache)
+    guard = encoder if getattr(encoder, "name", "") == "sentence-transformers/all-MiniLM-L6-v2" else None
+    ctx = MethodContext(encoder=encoder, scored_texts=data.texts, inventory=data.inventory,
+                        guard_encoder=guard or load_encoder(None, cache=cache))
+    rows: list[tuple] = []
+    pairs = None
+    scale_pairs = None
+
+    def add(method_name: str, model_name: str, figures: list[tuple]) -> None:
+        rows.extend((suite, method_name, model_name, *f) for f in figures)
+
+    if data.observed_r is not None:
+        pred = method_obj.item_correlations(data.texts, ctx)
+        if pred is not None:
+            add(method_obj.name, encoder.name, _figures_for_prediction(data, pred, n_boot, seed))
+            a, b = np.triu_indices(len(data.items), 1)
+            pairs = pd.DataFrame({"item_1": np.asarray(data.items)[a], "item_2": np.asarray(data.items)[b],
+                                  "observed": data.observed_r[a, b], "predicted": pred[a, b]})
+            scale_pairs = _scale_pair_frame(data, pred)
+        for label, baseline in data.baselines.items():
+            add(label, label.split(" (")[0], _figures_for_prediction(data, baseline, n_boot, seed))
+    assignments = []
+    levels = [("factor", factor_taxonomy, data.factor)]
+    if any(data.facet):
+        levels.append(("facet", facet_taxonomy, data.facet))
+    for level, taxonomy, truth in levels:
+        if not any(truth):
+            continue
+        frame = _assignment(data, method_obj, ctx, load_taxonomy(taxonomy), level, truth)
+        if frame is None:
+            continue
+        assignments.append(frame)
+        known = frame[frame["true"].notna()].reset_index(drop=True)
+
+        def stat(idx: np.ndarray | None, known: pd.DataFrame = known, level: str = level) -> dict[str, float]:
+            out = assignment_metrics(known["true"], known["predicted"], idx, prefix=level)
+            if level == "factor" and known["predicted_key"].notna().any():
+                out.update(key_metrics(known["true_key"].to_numpy(float), known["predicted_key"].to_numpy(float),
+                                       idx))
+            return out
+
+        point = stat(None)
+        cis = bootstrap(stat, len(known), n_boot=n_boot, seed=seed)
+        add(method_obj.name, encoder.name, [(m, v, *cis[m], len(known)) for m, v in point.items()])
+    metrics = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    exclusions = pd.concat(ctx.exclusions, ignore_index=True) if ctx.exclusions else None
+    provenance = make_provenance(
+        encoder, analysis="evaluate", suite=suite, method=method_obj.name, n_boot=n_boot, seed=seed,
+        data_dir=str(data_dir) if data_dir is not None else None,
+        taxonomies={"factor": str(factor_taxonomy), "facet": str(facet_taxonomy)},
+        exemplars_excluded=0 if exclusions is None else len(exclusions),
+    )
+    metrics.attrs["provenance"] = provenance
+    return SuiteResult(metrics=metrics, pairs=pairs, scale_pairs=scale_pairs,
+                       assignments=pd.concat(assignments, ignore_index=True) if assignments else None,
+                       exclusions=exclusions, provenance=provenance)
+
+
+def _scale_pair_frame(data: SuiteData, pred: np.ndarray) -> pd.DataFrame | None:
+    if not data.scales:
+        return None
+    weights = _scale_weights(data)
+    names = list(data.scales)
+    predicted = composite_correlations(pred, weights)
+    a, b = np.triu_indices(len(names), 1)
+    observed = data.observed_scale_r.loc[names, names].to_numpy(dtype=float)
+    return pd.DataFrame({"scale_1": np.asarray(names)[a], "scale_2": np.asarray(names)[b],
+                         "observed": observed[a, b], "predicted": predicted[a, b]})
+
+
+def evaluate(
+    suite: str,
+    method: str = "cosine",
+    model: ModelSpec = None,
+    *,
+    data_dir: str | Path | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    cache: CacheSpec = True,
+) -> pd.DataFrame:
+    """Measure a traitlens method against real response data.
+
+    Parameters
+    ----------
+    suite : str
+        One of :func:`available_suites`, or ``"all"``.
+    method : str
+        A registered method (``"cosine"``, ``"keywords"``, ...).
+    model : str, path, Encoder or None
+        The model (default: bundled all-MiniLM-L6-v2).
+    data_dir : path, optional
+        Folder with the shared data sets (default ``../shared/data``, then ``$TRAITLENS_DATA_DIR``).
+    n_boot : int
+        Bootstrap replicates for the 95% CIs (items are resampled).
+    seed : int
+        Seed of the bootstrap.
+    cache : bool, path or EmbeddingCache
+        Embedding cache.
+
+    Returns
+    -------
+    DataFrame
+        ``suite, method, model, metric, value, ci_low, ci_high, n``; one row per figure. Baselines
+        from data files appear as extra rows with their own ``method``/``model``.
+
+    Notes
+    -----
+    Item level: Pearson r of predicted with observed item correlations (``item_r``), on absolute
+    values (``item_r_abs``), with known keys applied to the prediction (``item_r_keyed``); share of
+    pairs with |observed r| > .2 whose sign is predicted (``sign_agreement``); ``rmse``. Scale level
+    (scales with ≥ 3 items, known keys): predicted scale correlations from item predictions by the
+    composite formula vs observed scale-score correlations (``scale_r``); predicted standardised
+    alpha vs observed Cronbach's alpha (``alpha_r``). Assignment: share of items whose highest-scoring
+    construct is their own factor / facet, key accuracy, NMI and ARI (factor level).
+
+    References
+    ----------
+    Hommel, B. E., & Arslan, R. C. (2025). Language models accurately infer correlations between
+    psychological items and scales from text alone. AMPPS. doi:10.1177/25152459251377093
+    """
+    names = available_suites() if suite == "all" else [suite]
+    frames = [run_suite(s, method, model, data_dir=data_dir, n_boot=n_boot, seed=seed, cache=cache).metrics
+              for s in names]
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["provenance"] = {**frames[0].attrs["provenance"], "suite": suite}
+    return out
+

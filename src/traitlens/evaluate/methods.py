@@ -1,0 +1,176 @@
+"""Pluggable methods for the evaluation harness.
+
+A method answers two questions about a list of item texts:
+
+* :meth:`Method.item_correlations` — predicted correlations between items (n × n);
+* :meth:`Method.construct_scores` — a score of every item on every construct of
+  a taxonomy level (items × constructs), signed or not.
+
+Methods register by name with :func:`register_method`; later issues add theirs.
+Methods that learn from, or compare against, items of other inventories must
+obtain them through :meth:`MethodContext.usable_exemplars`, which applies the
+leakage guard and records what it dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from traitlens.analysis.similarity import cosine_matrix
+from traitlens.constructs.bigfive import canonical_factor
+from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
+from traitlens.encoders import Encoder
+from traitlens.errors import InputError
+from traitlens.evaluate.leakage import exclude_overlaps
+
+
+@dataclass
+class MethodContext:
+    """What a method may know about the evaluation it runs in.
+
+    Attributes
+    ----------
+    encoder : Encoder
+        The model under evaluation.
+    scored_texts : list of str
+        The items being scored; never to be used as exemplars or training data.
+    inventory : str or None
+        Name of the scored inventory (its keys and scale memberships are off limits).
+    guard_encoder : Encoder, optional
+        Encoder for the leakage guard's cosine test (default model).
+    exclusions : list of DataFrame
+        Reports of exemplars dropped by the guard, filled by :meth:`usable_exemplars`.
+    """
+
+    encoder: Encoder
+    scored_texts: list[str]
+    inventory: str | None = None
+    guard_encoder: Encoder | None = None
+    exclusions: list[pd.DataFrame] = field(default_factory=list)
+
+    def usable_exemplars(self, candidates: Sequence[str], source: str) -> list[int]:
+        """Indices of ``candidates`` that are not the scored items in other words (report recorded)."""
+        kept, dropped = exclude_overlaps(self.scored_texts, candidates, encoder=self.guard_encoder)
+        self.exclusions.append(dropped.assign(source=source))
+        return kept
+
+
+@dataclass(frozen=True)
+class ConstructScores:
+    """Scores of items (rows) on constructs (columns); ``signed`` scores carry the keying direction."""
+
+    scores: pd.DataFrame
+    signed: bool
+
+
+class Method:
+    """A way of predicting item relations and item → construct assignment from text."""
+
+    name: str = ""
+    description: str = ""
+
+    def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray | None:
+        """Predicted item × item correlations, or None if the method does not predict them."""
+        return None
+
+    def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
+                         ctx: MethodContext) -> ConstructScores | None:
+        """Item × construct scores at ``level`` ("factor" or "facet"), or None if unsupported."""
+        return None
+
+
+_REGISTRY: dict[str, type[Method]] = {}
+
+
+def register_method(cls: type[Method]) -> type[Method]:
+    """Class decorator: make a :class:`Method` available to the harness under ``cls.name``."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def available_methods() -> list[str]:
+    """Names of the registered methods."""
+    return sorted(_REGISTRY)
+
+
+def get_method(name: str) -> Method:
+    """Instantiate the method registered as ``name``."""
+    if name not in _REGISTRY:
+        raise InputError(f"unknown method {name!r}; available: {', '.join(available_methods())}")
+    return _REGISTRY[name]()
+
+
+def constructs_at(taxonomy: Taxonomy, level: str) -> list[tuple[str, str]]:
+    """``(name, label)`` of the factors or of the facets of a taxonomy."""
+    if level == "factor":
+        return [(f.name, f.display) for f in taxonomy.factors]
+    if level == "facet":
+        return [(c.name, c.display) for f in taxonomy.factors for c in f.facets]
+    raise InputError(f"level must be 'factor' or 'facet'; got {level!r}")
+
+
+@register_method
+class CosineMethod(Method):
+    """Raw cosine: item r predicted by the cosine of the two items; items go to the most similar construct label.
+
+    This is the off-the-shelf baseline of Hommel & Arslan (2025) and Wulff & Mata
+    (2025): no training, no keys, no exemplars.
+    """
+
+    name = "cosine"
+    description = "item r = cosine of item embeddings; assignment = most similar construct label"
+
+    def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
+        """Cosine similarity matrix of the items."""
+        vectors = ctx.encoder.encode(texts)
+        return cosine_matrix(vectors, vectors)
+
+    def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
+                         ctx: MethodContext) -> ConstructScores:
+        """Cosine of each item with each construct's label (or name)."""
+        constructs = constructs_at(taxonomy, level)
+        vectors = ctx.encoder.encode(texts + [label for _, label in constructs])
+        sims = cosine_matrix(vectors[: len(texts)], vectors[len(texts):])
+        return ConstructScores(pd.DataFrame(sims, columns=[n for n, _ in constructs]), signed=False)
+
+
+@register_method
+class KeywordsMethod(Method):
+    """The seed analysis: mean cosine with the ``bigfive-keywords`` keywords of each factor.
+
+    Item correlations are predicted by the Pearson correlation of two items'
+    15-keyword similarity profiles. Facets are not supported (the keyword set has none).
+    """
+
+    name = "keywords"
+    description = "factor score = mean cosine with the bigfive-keywords keywords; item r = r of keyword profiles"
+    taxonomy = "bigfive-keywords"
+
+    def _profiles(self, texts: list[str], ctx: MethodContext) -> tuple[np.ndarray, pd.DataFrame]:
+        keywords = load_taxonomy(self.taxonomy).keyword_table()
+        vectors = ctx.encoder.encode(texts + keywords["keyword"].tolist())
+        return cosine_matrix(vectors[: len(texts)], vectors[len(texts):]), keywords
+
+    def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
+        """Pearson r between the items' keyword-similarity profiles."""
+        profiles, _ = self._profiles(texts, ctx)
+        return np.corrcoef(profiles)
+
+    def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
+                         ctx: MethodContext) -> ConstructScores | None:
+        """Mean keyword similarity per Big Five factor, columns named as in ``taxonomy``."""
+        if level != "factor":
+            return None
+        profiles, keywords = self._profiles(texts, ctx)
+        by_factor = pd.DataFrame(profiles).T.groupby(keywords["factor"].map(canonical_factor).to_numpy()).mean().T
+        columns = {canonical_factor(name): name for name, _ in constructs_at(taxonomy, "factor")}
+        missing = [c for c in columns if c not in by_factor.columns]
+        if missing:
+            raise InputError(f"keywords method cannot score {missing}: no such factor in {self.taxonomy}")
+        return ConstructScores(by_factor[list(columns)].set_axis(list(columns.values()), axis=1), signed=False)
