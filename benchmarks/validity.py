@@ -2,7 +2,7 @@
 
 Runs the evaluation harness (the same code as `traitlens evaluate`) for the bundled all-MiniLM-L6-v2
 and for all-mpnet-base-v2 (fetched with ../shared/models/all-mpnet-base-v2.sh into .models/), and
-writes benchmarks/results/validity.md and validity.json. Never reads ../shared/holdout.
+writes benchmarks/results/validity.md and validity.json. Never reads the acceptance holdout.
 
 Usage:
     python benchmarks/validity.py [--methods cosine keywords] [--suites ...] [--n-boot 1000] [--skip-mpnet]
@@ -20,7 +20,7 @@ import pandas as pd
 
 import traitlens
 from traitlens.encoders import SentenceTransformerEncoder
-from traitlens.evaluate import available_methods, available_suites, run_suite
+from traitlens.validation import available_methods, available_suites, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

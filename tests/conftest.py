@@ -31,7 +31,7 @@ def real_encoder() -> Encoder:
     return SentenceTransformerEncoder()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"shared data folder {SHARED_DATA} is absent")

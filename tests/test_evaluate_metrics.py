@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from traitlens.evaluate import composite_correlations, find_overlaps, normalise_text, standardized_alphas
-from traitlens.evaluate.metrics import assignment_metrics, bootstrap, item_pair_metrics, key_metrics, pearson
+from traitlens.validation import find_overlaps, normalise_text
+from traitlens.validation.metrics import assignment_metrics, bootstrap, item_pair_metrics, key_metrics, pearson
 
 
 def test_item_pair_metrics_against_direct_computation():
@@ -42,24 +42,6 @@ def test_assignment_and_key_metrics():
     assert 0 <= got["nmi"] <= 1 and got["ari"] < 1
     assert assignment_metrics(true, pred, prefix="facet") == {"facet_accuracy": 0.75}
     assert key_metrics(np.array([1, -1, 1, np.nan]), np.array([1, 1, 1, 1]))["key_accuracy"] == pytest.approx(2 / 3)
-
-
-def test_composite_correlations_equal_sum_score_correlations():
-    rng = np.random.default_rng(3)
-    latent = rng.standard_normal((5000, 2))
-    items = np.column_stack([latent[:, 0] + rng.standard_normal(5000) for _ in range(3)]
-                            + [latent[:, 0] * 0.5 + latent[:, 1] + rng.standard_normal(5000) for _ in range(3)])
-    items[:, 2] *= -1  # a reverse-keyed item
-    z = (items - items.mean(0)) / items.std(0)
-    keys = np.array([1, 1, -1, 1, 1, 1.0])
-    weights = np.array([[1, 1, -1, 0, 0, 0], [0, 0, 0, 1, 1, 1.0]])
-    expected = np.corrcoef(z[:, :3] @ keys[:3], z[:, 3:] @ keys[3:])[0, 1]
-    got = composite_correlations(np.corrcoef(items.T), weights)
-    assert got[0, 1] == pytest.approx(expected, abs=1e-10)
-    r = np.corrcoef(items.T)
-    keyed = r[:3, :3] * np.outer(keys[:3], keys[:3])
-    mean_r = keyed[np.triu_indices(3, 1)].mean()
-    assert standardized_alphas(r, weights)[0] == pytest.approx(3 * mean_r / (1 + 2 * mean_r))
 
 
 def test_pearson_handles_nan_and_constant():

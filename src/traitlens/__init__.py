@@ -7,7 +7,10 @@ aggregate_similarity  per-factor (or facet) mean / max of a similarity table
 load_taxonomy         built-in or user construct models (YAML / CSV)
 load_inventory        built-in or user inventories: items, scales, keys (CSV / YAML)
 load_encoder          sentence-transformers encoders with the embedding cache
+evaluate              validity figures of a method and model on real response data (traitlens.validation)
 """
+
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -32,6 +35,7 @@ __all__ = [
     "TraitlensError",
     "__version__",
     "aggregate_similarity",
+    "evaluate",
     "builtin_inventories",
     "builtin_taxonomies",
     "load_encoder",
@@ -39,3 +43,12 @@ __all__ = [
     "load_taxonomy",
     "similarity",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the validation harness (scikit-learn, data loaders) only when it is asked for."""
+    if name == "evaluate":
+        from traitlens.validation import evaluate
+
+        return evaluate
+    raise AttributeError(f"module 'traitlens' has no attribute {name!r}")

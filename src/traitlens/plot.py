@@ -138,7 +138,7 @@ def predicted_vs_observed(pairs: pd.DataFrame, provenance: dict[str, Any] | None
     ----------
     pairs : DataFrame
         Columns ``observed``, ``predicted`` and two id columns (``item_1``/``item_2`` or
-        ``scale_1``/``scale_2``), as in :class:`~traitlens.evaluate.SuiteResult`.
+        ``scale_1``/``scale_2``), as in :class:`~traitlens.validation.SuiteResult`.
     provenance : dict, optional
     title : str, optional
     max_points : int
@@ -146,7 +146,7 @@ def predicted_vs_observed(pairs: pd.DataFrame, provenance: dict[str, Any] | None
     """
     import plotly.graph_objects as go
 
-    from traitlens.evaluate.metrics import pearson
+    from traitlens.validation.metrics import pearson
 
     ids = [c for c in pairs.columns if c not in {"observed", "predicted"}][:2]
     data = pairs.dropna(subset=["observed", "predicted"])
@@ -172,7 +172,7 @@ def confusion_heatmap(assignments: pd.DataFrame, level: str = "factor", provenan
     Parameters
     ----------
     assignments : DataFrame
-        Columns ``level``, ``true``, ``predicted`` (see :class:`~traitlens.evaluate.SuiteResult`).
+        Columns ``level``, ``true``, ``predicted`` (see :class:`~traitlens.validation.SuiteResult`).
     level : {"factor", "facet"}
     """
     import plotly.graph_objects as go

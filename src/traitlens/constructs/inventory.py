@@ -54,13 +54,13 @@ import math
 import re
 import warnings
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from traitlens.constructs._builtin import builtin_names, load_named
 from traitlens.errors import InputError
 from traitlens.io.sources import line_of, load_yaml_with_lines, read_delimited
 
@@ -306,8 +306,7 @@ def builtin_inventories() -> list[str]:
     list of str
         Sorted names, e.g. ``['adjectives100', 'bfi', 'ipip-neo-120', ...]``.
     """
-    folder = resources.files(_BUILTIN_PACKAGE)
-    return sorted(p.name.removesuffix(".csv") for p in folder.iterdir() if p.name.endswith(".csv"))
+    return builtin_names(_BUILTIN_PACKAGE, ".csv")
 
 
 def load_inventory(inventory: str | Path | Inventory) -> Inventory:
@@ -343,19 +342,8 @@ def load_inventory(inventory: str | Path | Inventory) -> Inventory:
     """
     if isinstance(inventory, Inventory):
         return inventory
-    spec = str(inventory)
-    path = Path(spec).expanduser()
-    suffix = path.suffix.lower()
-    if suffix in {".yaml", ".yml", ".csv", ".tsv"} or path.exists():
-        if suffix in {".csv", ".tsv"}:
-            return _from_table(path)
-        return _from_yaml(path)
-    known = builtin_inventories()
-    if spec not in known:
-        raise InputError(f"unknown inventory {spec!r}; built-in inventories: {', '.join(known)} "
-                         "(or pass the path of a .csv or .yaml file)")
-    with resources.as_file(resources.files(_BUILTIN_PACKAGE) / f"{spec}.csv") as builtin:
-        return _from_table(builtin)
+    return load_named(inventory, kind="inventory", package=_BUILTIN_PACKAGE, builtin_suffix=".csv",
+                      from_table=_from_table, from_yaml=_from_yaml)
 
 
 # A locator maps (membership index, field) to (line, column or field label) in the source file.

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from traitlens.constructs._builtin import builtin_names, load_named
 from traitlens.errors import InputError
 from traitlens.io.sources import line_of, load_yaml_with_lines, read_delimited, validation_error
 
@@ -174,8 +174,7 @@ class Taxonomy(BaseModel):
 
 def builtin_taxonomies() -> list[str]:
     """Names of the taxonomies shipped with traitlens."""
-    folder = resources.files(_BUILTIN_PACKAGE)
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return builtin_names(_BUILTIN_PACKAGE, ".yaml")
 
 
 def load_taxonomy(taxonomy: str | Path | Taxonomy) -> Taxonomy:
@@ -205,19 +204,8 @@ def load_taxonomy(taxonomy: str | Path | Taxonomy) -> Taxonomy:
     """
     if isinstance(taxonomy, Taxonomy):
         return taxonomy
-    spec = str(taxonomy)
-    path = Path(spec).expanduser()
-    suffix = path.suffix.lower()
-    if suffix in {".yaml", ".yml", ".csv", ".tsv"} or path.exists():
-        if suffix in {".csv", ".tsv"}:
-            return _from_table(path)
-        return _from_yaml(path)
-    known = builtin_taxonomies()
-    if spec not in known:
-        raise InputError(f"unknown taxonomy {spec!r}; built-in taxonomies: {', '.join(known)} "
-                         "(or pass the path of a .yaml or .csv file)")
-    with resources.as_file(resources.files(_BUILTIN_PACKAGE) / f"{spec}.yaml") as builtin:
-        return _from_yaml(builtin)
+    return load_named(taxonomy, kind="taxonomy", package=_BUILTIN_PACKAGE, builtin_suffix=".yaml",
+                      from_table=_from_table, from_yaml=_from_yaml)
 
 
 def _from_yaml(path: Path) -> Taxonomy:

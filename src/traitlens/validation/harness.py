@@ -28,15 +28,16 @@ from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.errors import InputError
-from traitlens.evaluate.methods import Method, MethodContext, get_method
-from traitlens.evaluate.metrics import (
+from traitlens.provenance import make_provenance
+from traitlens.psychometrics import alpha_from_item_correlations, scale_correlations_from_items
+from traitlens.validation.methods import Method, MethodContext, get_method
+from traitlens.validation.metrics import (
     assignment_metrics,
     bootstrap,
     item_pair_metrics,
     key_metrics,
     pearson,
 )
-from traitlens.provenance import make_provenance
 
 RESULT_COLUMNS = ["suite", "method", "model", "metric", "value", "ci_low", "ci_high", "n"]
 MIN_SCALE_ITEMS = 3
@@ -174,87 +175,48 @@ def _matrix_from_pairs(pairs: pd.DataFrame, ids: list[str], column: str) -> np.n
     return out
 
 
-def composite_correlations(item_r: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    r"""Correlations of unit-weighted composites from an item correlation matrix.
+def _drawn_scales(data: SuiteData, idx: np.ndarray | None) -> dict[str, pd.Series]:
+    """The suite's scales (item → key); in a bootstrap draw only the drawn items, each once.
 
-    Parameters
-    ----------
-    item_r : (n, n) array
-        Item correlations (the diagonal is taken as 1; NaN counts as 0).
-    weights : (s, n) array
-        Row per scale: key × count of each item (0 if not in the scale).
-
-    Returns
-    -------
-    (s, s) array
-
-    Notes
-    -----
-    :math:`r(S,T) = w_S^\top R w_T / \sqrt{(w_S^\top R w_S)(w_T^\top R w_T)}` — the correlation of
-    sums of standardised items (Ghiselli, Campbell & Zedeck, 1981), as used by Hommel & Arslan (2025)
-    to turn item-level into scale-level predictions.
+    Scale figures in a replicate use each drawn item once (a copy of an item would correlate 1
+    with itself and inflate alphas and scale correlations). Scales left with < 2 items are dropped.
     """
-    r = np.nan_to_num(np.asarray(item_r, dtype=float), nan=0.0)
-    np.fill_diagonal(r, 1.0)
-    cov = weights @ r @ weights.T
-    sd = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
-    return cov / np.outer(sd, sd)
-
-
-def standardized_alphas(item_r: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    r"""Standardised alpha of each scale, :math:`k \bar r / (1 + (k-1) \bar r)`, over its keyed item pairs.
-
-    ``weights`` rows hold each item's key (0 = not in the scale), as in :func:`composite_correlations`.
-    """
-    r = np.nan_to_num(np.asarray(item_r, dtype=float), nan=0.0)
-    out = np.full(len(weights), np.nan)
-    for s, w in enumerate(weights):
-        members = np.flatnonzero(w)
-        k = len(members)
-        if k < 2:
-            continue
-        keys = np.sign(w[members])
-        keyed = r[np.ix_(members, members)] * np.outer(keys, keys)
-        mean_r = keyed[np.triu_indices(k, 1)].mean()
-        out[s] = k * mean_r / (1 + (k - 1) * mean_r)
+    if idx is None:
+        return data.scales
+    drawn = {data.items[i] for i in np.unique(idx)}
+    out = {}
+    for name, keys in data.scales.items():
+        kept = keys[[str(item) in drawn for item in keys.index]]
+        if len(kept) >= 2:
+            out[name] = kept
     return out
 
 
-def _scale_weights(data: SuiteData, idx: np.ndarray | None = None) -> np.ndarray:
-    """Scale × item key matrix; with a bootstrap draw ``idx``, items not drawn get weight 0.
-
-    Scale figures in a replicate use each drawn item once (a drawn copy of an item would
-    correlate 1 with itself and inflate alphas and scale correlations).
-    """
-    pos = {item: i for i, item in enumerate(data.items)}
-    drawn = np.zeros(len(data.items)) if idx is not None else np.ones(len(data.items))
-    if idx is not None:
-        drawn[np.unique(idx)] = 1
-    weights = np.zeros((len(data.scales), len(data.items)))
-    for s, keys in enumerate(data.scales.values()):
-        for item, k in keys.items():
-            if str(item) in pos:
-                weights[s, pos[str(item)]] = k * drawn[pos[str(item)]]
-    return weights
+def _alphas(item_r: np.ndarray, scales: dict[str, pd.Series], pos: dict[str, int]) -> np.ndarray:
+    """Standardised alpha of each scale from an item correlation matrix (on the scale's own block)."""
+    out = []
+    for keys in scales.values():
+        where = [pos[str(item)] for item in keys.index]
+        out.append(alpha_from_item_correlations(item_r[np.ix_(where, where)], keys.set_axis(range(len(where)))))
+    return np.array(out, dtype=float)
 
 
 def _scale_figures(data: SuiteData, pred: np.ndarray, idx: np.ndarray | None) -> dict[str, float]:
     if not data.scales or data.observed_r is None:
         return {}
-    weights = _scale_weights(data, idx)
-    usable = (weights != 0).sum(axis=1) >= 2
-    a, b = np.triu_indices(int(usable.sum()), k=1)
-    predicted = composite_correlations(pred, weights[usable])
+    scales = _drawn_scales(data, idx)
+    names = list(scales)
+    pos = {item: i for i, item in enumerate(data.items)}
+    a, b = np.triu_indices(len(names), k=1)
+    predicted = scale_correlations_from_items(pred, scales, items=data.items).to_numpy()
     if idx is None:  # point estimate: person-level observed scale correlations and Cronbach's alphas
-        names = [n for n, ok in zip(data.scales, usable, strict=True) if ok]
         observed = data.observed_scale_r.loc[names, names].to_numpy(dtype=float)
         observed_alpha = data.observed_alpha.loc[names].to_numpy(dtype=float)
     else:  # bootstrap replicate: both sides from the item correlations of the drawn items
-        observed = composite_correlations(data.observed_r, weights[usable])
-        observed_alpha = standardized_alphas(data.observed_r, weights[usable])
-    out = {"scale_r": pearson(predicted[a, b], observed[a, b])}
-    out["alpha_r"] = pearson(standardized_alphas(pred, weights[usable]), observed_alpha)
-    return out
+        observed = scale_correlations_from_items(data.observed_r, scales, items=data.items).to_numpy()
+        observed_alpha = _alphas(data.observed_r, scales, pos)
+    return {"scale_r": pearson(predicted[a, b], observed[a, b]),
+            "alpha_r": pearson(_alphas(pred, scales, pos), observed_alpha)}
 
 
 def _figures_for_prediction(data: SuiteData, pred: np.ndarray, n_boot: int, seed: int) -> list[tuple]:
@@ -374,9 +336,8 @@ def run_suite(
 def _scale_pair_frame(data: SuiteData, pred: np.ndarray) -> pd.DataFrame | None:
     if not data.scales:
         return None
-    weights = _scale_weights(data)
     names = list(data.scales)
-    predicted = composite_correlations(pred, weights)
+    predicted = scale_correlations_from_items(pred, data.scales, items=data.items).to_numpy()
     a, b = np.triu_indices(len(names), 1)
     observed = data.observed_scale_r.loc[names, names].to_numpy(dtype=float)
     return pd.DataFrame({"scale_1": np.asarray(names)[a], "scale_2": np.asarray(names)[b],

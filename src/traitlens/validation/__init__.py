@@ -1,17 +1,16 @@
 """Validation against real response data: suites, methods, metrics, and the leakage guard."""
 
-from traitlens.evaluate.harness import (
+from traitlens.validation.harness import (
+    RESULT_COLUMNS,
     SUITES,
     SuiteResult,
     available_suites,
-    composite_correlations,
     evaluate,
     load_suite,
     run_suite,
-    standardized_alphas,
 )
-from traitlens.evaluate.leakage import exclude_overlaps, find_overlaps, normalise_text
-from traitlens.evaluate.methods import (
+from traitlens.validation.leakage import exclude_overlaps, find_overlaps, normalise_text
+from traitlens.validation.methods import (
     ConstructScores,
     Method,
     MethodContext,
@@ -21,6 +20,7 @@ from traitlens.evaluate.methods import (
 )
 
 __all__ = [
+    "RESULT_COLUMNS",
     "SUITES",
     "ConstructScores",
     "Method",
@@ -28,7 +28,6 @@ __all__ = [
     "SuiteResult",
     "available_methods",
     "available_suites",
-    "composite_correlations",
     "evaluate",
     "exclude_overlaps",
     "find_overlaps",
@@ -37,5 +36,4 @@ __all__ = [
     "normalise_text",
     "register_method",
     "run_suite",
-    "standardized_alphas",
 ]

@@ -1,0 +1,41 @@
+"""Shared lookup of construct files: a built-in name (package data) or a user path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+from traitlens.errors import InputError
+
+T = TypeVar("T")
+USER_SUFFIXES = {".yaml", ".yml", ".csv", ".tsv"}
+
+
+def builtin_names(package: str, suffix: str) -> list[str]:
+    """Sorted names of the files ``*<suffix>`` shipped in ``package``."""
+    folder = resources.files(package)
+    return sorted(p.name.removesuffix(suffix) for p in folder.iterdir() if p.name.endswith(suffix))
+
+
+def load_named(spec: str | Path, *, kind: str, package: str, builtin_suffix: str,
+               from_table: Callable[[Path], T], from_yaml: Callable[[Path], T]) -> T:
+    """Load ``spec`` as a user file (by suffix, or because it exists) or as a built-in name.
+
+    Raises
+    ------
+    InputError
+        Unknown built-in name; the message lists the known ones.
+    """
+    spec = str(spec)
+    path = Path(spec).expanduser()
+    suffix = path.suffix.lower()
+    if suffix in USER_SUFFIXES or path.exists():
+        return from_table(path) if suffix in {".csv", ".tsv"} else from_yaml(path)
+    known = builtin_names(package, builtin_suffix)
+    if spec not in known:
+        raise InputError(f"unknown {kind} {spec!r}; built-in {kind}s: {', '.join(known)} "
+                         "(or pass the path of a .yaml or .csv file)")
+    with resources.as_file(resources.files(package) / f"{spec}{builtin_suffix}") as builtin:
+        return from_table(builtin) if builtin_suffix == ".csv" else from_yaml(builtin)
