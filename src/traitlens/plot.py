@@ -141,6 +141,7 @@ def predicted_vs_observed(pairs: pd.DataFrame, provenance: dict[str, Any] | None
         ``scale_1``/``scale_2``), as in :class:`~traitlens.validation.SuiteResult`.
     provenance : dict, optional
     title : str, optional
+        Title; the r and the number of pairs are appended.
     max_points : int
         Larger inputs are subsampled (seed 0) for drawing; r uses every pair.
     """
@@ -159,7 +160,7 @@ def predicted_vs_observed(pairs: pd.DataFrame, provenance: dict[str, Any] | None
         hovertemplate="%{customdata[0]} × %{customdata[1]}<br>predicted %{x:.3f}<br>observed %{y:.3f}"
                       "<extra></extra>",
     ))
-    fig.update_layout(title=title or f"Predicted vs observed correlations (r = {r:.2f}, {len(data)} pairs)",
+    fig.update_layout(title=f"{title or 'Predicted vs observed correlations'} (r = {r:.2f}, {len(data)} pairs)",
                       xaxis_title="predicted", yaxis_title="observed", width=700, height=620,
                       margin={"b": 110})
     return _footer(fig, provenance or {})
