@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from traitlens import psychometrics
+from traitlens.constructs.bigfive import BIG_FIVE
 from traitlens.errors import InputError
 from traitlens.io.sources import Table, read_delimited, read_utf8
 
@@ -54,7 +55,6 @@ __all__ = [
 ]
 
 #: Canonical Big Five factor names, in the order of the IPIP markers (I–V).
-BIG_FIVE = ("Extraversion", "Neuroticism", "Agreeableness", "Conscientiousness", "Openness")
 
 _LEVELS = ("factor", "facet", "scale")
 _DATA_DIR_ENV = "TRAITLENS_DATA_DIR"
