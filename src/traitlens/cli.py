@@ -11,6 +11,7 @@ import enum
 import json
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,6 +40,20 @@ class OutputFormat(enum.StrEnum):
     csv = "csv"
     json = "json"
     parquet = "parquet"
+
+
+class ConstructLevel(enum.StrEnum):
+    """Construct level of profiles and assignments."""
+
+    factor = "factor"
+    facet = "facet"
+
+
+class ExemplarSource(enum.StrEnum):
+    """Where pole evidence comes from."""
+
+    builtin = "builtin"
+    taxonomy = "taxonomy"
 
 
 class SimilarityLevel(enum.StrEnum):
@@ -127,40 +142,40 @@ def emit(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
         _stderr(provenance_line(provenance))
 
 
-@app.command("similarity")
-def similarity_cmd(
-    texts: Annotated[list[str] | None, typer.Argument(help="Texts to analyse (or use --file / --example).")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read texts from .txt (one per line), .csv, "
-                                                                 ".tsv, .jsonl or .parquet.")] = None,
-    column: Annotated[str | None, typer.Option("--column", "-c", help="Column / JSON key with the texts "
-                                                                      "(default: 'text' or the only column).")] = None,
-    example: Annotated[bool, typer.Option("--example", help="Use the five reference sentences.")] = False,
-    taxonomy: Annotated[str, typer.Option("--taxonomy", "-t", help="Built-in taxonomy name or a .yaml/.csv file.")
-                        ] = "bigfive-keywords",
-    model: Annotated[str | None, typer.Option("--model", "-m", help="Hub id or local model folder "
-                                                                    "(default: bundled all-MiniLM-L6-v2).")] = None,
-    by: Annotated[SimilarityLevel, typer.Option("--by", help="One row per keyword, or per factor/facet "
-                                                             "(mean and max over its keywords).")
-                  ] = SimilarityLevel.keyword,
-    fmt: Annotated[OutputFormat | None, typer.Option("--format", "-F", help="Output format (default: table on "
-                                                                             "stdout, or from --out's suffix).")
-                   ] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")] = None,
-    plot: Annotated[Path | None, typer.Option("--plot", help="Also save a heatmap (.html, .png or .svg).")] = None,
-    cache_dir: CacheDirOption = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")] = False,
-    local_files_only: Annotated[bool, typer.Option("--local-files-only", help="Never download a model.")] = False,
+TextsArg = Annotated[list[str] | None, typer.Argument(help="Texts to analyse (or use --file / --example).")]
+FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Read texts from .txt (one per line), .csv, "
+                                                                   ".tsv, .jsonl or .parquet.")]
+ColumnOpt = Annotated[str | None, typer.Option("--column", "-c", help="Column / JSON key with the texts "
+                                                                      "(default: 'text' or the only column).")]
+ExampleOpt = Annotated[bool, typer.Option("--example", help="Use the five reference sentences.")]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="Hub id or local model folder "
+                                                                    "(default: bundled all-MiniLM-L6-v2).")]
+FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-F", help="Output format (default: table on "
+                                                                               "stdout, or from --out's suffix).")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file instead of stdout.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")]
+OfflineOpt = Annotated[bool, typer.Option("--local-files-only", help="Never download a model.")]
+LevelOpt = Annotated[ConstructLevel, typer.Option("--level", help="Score factors or facets "
+                                                                  "(facets need e.g. --taxonomy bigfive-facets).")]
+ExemplarsOpt = Annotated[ExemplarSource, typer.Option("--exemplars", help="Pole evidence: taxonomy descriptors "
+                                                                           "plus built-in inventory items, or "
+                                                                           "descriptors only.")]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Shared data folder: adds the Wulff & Mata "
+                                                                    "IPIP scales as exemplars.")]
+
+
+def _run_text_command(
+    texts: list[str] | None, file: Path | None, column: str | None, example: bool, out: Path | None,
+    plot: Path | None, fmt: OutputFormat | None, model: str | None, cache_dir: Path | None, no_cache: bool,
+    local_files_only: bool, analyse: Callable[[list[str], Any], tuple[pd.DataFrame, Any]],
 ) -> None:
-    """Cosine similarity of texts with the keywords of a taxonomy (75 rows for --example)."""
-    from traitlens.analysis.similarity import aggregate_similarity
-    from traitlens.api import similarity
+    """Shared shell of the text commands: read texts, check outputs early, analyse, write, plot."""
     from traitlens.encoders import load_encoder
     from traitlens.examples import EXAMPLE_SENTENCES
     from traitlens.io.texts import read_texts
-    from traitlens.plot import FIGURE_SUFFIXES, heatmap, save_figure
+    from traitlens.plot import FIGURE_SUFFIXES, save_figure
 
-    sources = sum([bool(texts), file is not None, example])
-    if sources != 1:
+    if sum([bool(texts), file is not None, example]) != 1:
         raise typer.BadParameter("give texts as arguments, or --file PATH, or --example (exactly one of them)")
     if plot is not None and plot.suffix.lower() not in FIGURE_SUFFIXES:
         raise typer.BadParameter(f"--plot must end in {', '.join(FIGURE_SUFFIXES)}", param_hint="--plot")
@@ -176,15 +191,117 @@ def similarity_cmd(
             items = list(EXAMPLE_SENTENCES) if example else (read_texts(file, column) if file else list(texts or []))
             encoder = load_encoder(model, cache=_cache_spec(cache_dir, no_cache),
                                    local_files_only=local_files_only or None)
-            frame = similarity(items, taxonomy=taxonomy, model=encoder)
-            result = frame if by is SimilarityLevel.keyword else aggregate_similarity(frame, by=by.value)
+            result, figure = analyse(items, encoder)
             emit(result, output, out)
             if plot is not None:
-                figure = heatmap(frame, by=by.value)
-                save_figure(figure, plot)
+                save_figure(figure(), plot)
                 _stderr(f"wrote {plot}")
         except TraitlensError as exc:
             raise _fail(exc) from None
+
+
+@app.command("similarity")
+def similarity_cmd(
+    texts: TextsArg = None,
+    file: FileOpt = None,
+    column: ColumnOpt = None,
+    example: ExampleOpt = False,
+    taxonomy: Annotated[str, typer.Option("--taxonomy", "-t", help="Built-in taxonomy name or a .yaml/.csv file.")
+                        ] = "bigfive-keywords",
+    model: ModelOpt = None,
+    by: Annotated[SimilarityLevel, typer.Option("--by", help="One row per keyword, or per factor/facet "
+                                                             "(mean and max over its keywords).")
+                  ] = SimilarityLevel.keyword,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also save a heatmap (.html, .png or .svg).")] = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOpt = False,
+    local_files_only: OfflineOpt = False,
+) -> None:
+    """Cosine similarity of texts with the keywords of a taxonomy (75 rows for --example)."""
+    from traitlens.analysis.similarity import aggregate_similarity
+    from traitlens.api import similarity
+    from traitlens.plot import heatmap
+
+    def analyse(items: list[str], encoder: Any) -> tuple[pd.DataFrame, Any]:
+        frame = similarity(items, taxonomy=taxonomy, model=encoder)
+        result = frame if by is SimilarityLevel.keyword else aggregate_similarity(frame, by=by.value)
+        return result, lambda: heatmap(frame, by=by.value)
+
+    _run_text_command(texts, file, column, example, out, plot, fmt, model, cache_dir, no_cache, local_files_only,
+                      analyse)
+
+
+@app.command("profile")
+def profile_cmd(
+    texts: TextsArg = None,
+    file: FileOpt = None,
+    column: ColumnOpt = None,
+    example: ExampleOpt = False,
+    taxonomy: Annotated[str, typer.Option("--taxonomy", "-t", help="Built-in taxonomy name or a .yaml/.csv file.")
+                        ] = "bigfive",
+    level: LevelOpt = ConstructLevel.factor,
+    model: ModelOpt = None,
+    exemplars: ExemplarsOpt = ExemplarSource.builtin,
+    data_dir: DataDirOpt = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also save a profile chart (.html, .png or .svg).")
+                    ] = None,
+    radar: Annotated[bool, typer.Option("--radar", help="Draw the profile chart as a radar.")] = False,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOpt = False,
+    local_files_only: OfflineOpt = False,
+) -> None:
+    """Signed trait profile of each text: score > 0 toward the high pole, < 0 toward the low pole."""
+    from traitlens.api import profile
+    from traitlens.plot import profile_chart
+
+    def analyse(items: list[str], encoder: Any) -> tuple[pd.DataFrame, Any]:
+        frame = profile(items, taxonomy, level.value, encoder, exemplars=exemplars.value, data_dir=data_dir)
+        return frame, lambda: profile_chart(frame, kind="radar" if radar else "bar")
+
+    _run_text_command(texts, file, column, example, out, plot, fmt, model, cache_dir, no_cache, local_files_only,
+                      analyse)
+
+
+@app.command("assign")
+def assign_cmd(
+    texts: TextsArg = None,
+    file: FileOpt = None,
+    column: ColumnOpt = None,
+    example: ExampleOpt = False,
+    taxonomy: Annotated[str, typer.Option("--taxonomy", "-t", help="Built-in taxonomy name or a .yaml/.csv file.")
+                        ] = "bigfive",
+    level: LevelOpt = ConstructLevel.factor,
+    model: ModelOpt = None,
+    exemplars: ExemplarsOpt = ExemplarSource.builtin,
+    data_dir: DataDirOpt = None,
+    min_margin: Annotated[float | None, typer.Option("--min-margin", help="Abstain below this relevance margin "
+                                                                          "(default: the calibrated one).")
+                          ] = None,
+    fmt: FormatOpt = None,
+    out: OutOpt = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Also save the loading heatmap (.html, .png, .svg).")
+                    ] = None,
+    cache_dir: CacheDirOption = None,
+    no_cache: NoCacheOpt = False,
+    local_files_only: OfflineOpt = False,
+) -> None:
+    """Assign each item to a construct with an inferred key (+1 high pole, -1 low pole) and a confidence flag."""
+    from traitlens.api import DEFAULT_MIN_MARGIN, assign, loadings
+    from traitlens.plot import loading_heatmap
+
+    def analyse(items: list[str], encoder: Any) -> tuple[pd.DataFrame, Any]:
+        margin = DEFAULT_MIN_MARGIN if min_margin is None else min_margin
+        frame = assign(items, taxonomy, level.value, encoder, exemplars=exemplars.value, data_dir=data_dir,
+                       min_margin=margin)
+        return frame, lambda: loading_heatmap(loadings(items, taxonomy, level.value, encoder,
+                                                       exemplars=exemplars.value, data_dir=data_dir))
+
+    _run_text_command(texts, file, column, example, out, plot, fmt, model, cache_dir, no_cache, local_files_only,
+                      analyse)
 
 
 @app.command("evaluate")

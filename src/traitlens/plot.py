@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from traitlens.errors import InputError, TraitlensError
@@ -193,3 +194,64 @@ def confusion_heatmap(assignments: pd.DataFrame, level: str = "factor", provenan
                       xaxis_title="assigned", yaxis_title="theory", yaxis={"autorange": "reversed"},
                       width=size + 150, height=size, margin={"b": 150})
     return _footer(fig, provenance or {}, shift=-120)
+
+
+def profile_chart(frame: pd.DataFrame, kind: str = "bar", title: str | None = None) -> go.Figure:
+    """Bipolar profile of each text: grouped bars (or a radar) of the signed score per construct.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Output of :func:`traitlens.profile` (``text, construct, score, ...``).
+    kind : {"bar", "radar"}
+        Bars show direction (below 0 = low pole); the radar shows the shape of a profile.
+    title : str, optional
+    """
+    import plotly.graph_objects as go
+
+    if not {"text", "construct", "score"} <= set(frame.columns):
+        raise InputError("profile_chart needs a profile frame with columns text, construct, score")
+    if kind not in {"bar", "radar"}:
+        raise InputError(f"kind must be 'bar' or 'radar'; got {kind!r}")
+    fig = go.Figure()
+    constructs = list(dict.fromkeys(frame["construct"]))
+    for text, rows in frame.groupby("text", sort=False):
+        rows = rows.set_index("construct").reindex(constructs)
+        if kind == "bar":
+            fig.add_trace(go.Bar(x=constructs, y=rows["score"], name=_wrap(str(text)),
+                                 hovertemplate="%{x}: %{y:.3f}<extra>" + _wrap(str(text), 60) + "</extra>"))
+        else:
+            fig.add_trace(go.Scatterpolar(r=[*rows["score"], rows["score"].iloc[0]],
+                                          theta=[*constructs, constructs[0]], name=_wrap(str(text)),
+                                          fill="toself", opacity=0.6))
+    fig.update_layout(
+        title=title or "Trait profile (score > 0: high pole, < 0: low pole)",
+        barmode="group", yaxis_title="score" if kind == "bar" else None,
+        width=max(700, 120 * len(constructs)), height=560, margin={"b": 150},
+        legend={"orientation": "h", "y": -0.12 if kind == "bar" else -0.05, "yanchor": "top"},
+    )
+    return _footer(fig, get_provenance(frame), shift=-120)
+
+
+def loading_heatmap(table: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """Heatmap of a semantic loading table (items × constructs, signed), diverging around 0.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`traitlens.loadings` (index ``item``, one column per construct).
+    """
+    import plotly.graph_objects as go
+
+    values = table.to_numpy(dtype=float)
+    bound = float(np.nanmax(np.abs(values))) if values.size else 1.0
+    fig = go.Figure(go.Heatmap(
+        z=values, x=list(table.columns), y=[_wrap(str(i)) for i in table.index], zmid=0, zmin=-bound, zmax=bound,
+        colorscale="RdBu", reversescale=True, colorbar={"title": {"text": "signed score"}},
+        texttemplate="%{z:.2f}" if values.size <= 600 else None,
+        hovertemplate="%{y}<br>%{x}: %{z:.3f}<extra></extra>",
+    ))
+    fig.update_layout(title=title or "Semantic loadings (red: high pole, blue: low pole)",
+                      yaxis={"autorange": "reversed"}, width=max(700, 160 + 90 * len(table.columns)),
+                      height=max(400, 200 + 26 * len(table.index)), margin={"b": 110})
+    return _footer(fig, get_provenance(table))

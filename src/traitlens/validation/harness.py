@@ -246,8 +246,13 @@ def _assignment(data: SuiteData, method: Method, ctx: MethodContext, taxonomy: T
     if level == "factor":  # score columns → canonical Big Five names
         scores = scores.rename(columns=lambda c: canonical_factor(c) or c)
     values = scores.to_numpy(dtype=float)
-    strength = np.abs(values) if result.signed else values
-    best = strength.argmax(axis=1)
+    if result.relevance is not None:
+        strength = result.relevance.set_axis(list(scores.columns), axis=1).to_numpy(dtype=float)
+    else:
+        strength = np.abs(values) if result.signed else values
+    filled = np.nan_to_num(strength, nan=-np.inf)
+    ranked = np.sort(filled, axis=1)
+    best = filled.argmax(axis=1)
     predicted = [scores.columns[j] for j in best]
     own = np.array([scores.columns.get_loc(t) if t in scores.columns else -1 for t in truth])
     own_score = np.where(own >= 0, values[np.arange(len(values)), np.clip(own, 0, None)], np.nan)
@@ -257,6 +262,7 @@ def _assignment(data: SuiteData, method: Method, ctx: MethodContext, taxonomy: T
         "true_key": data.key if level == "factor" else np.nan,
         "predicted_key": np.sign(own_score) if result.signed else np.nan,
         "score": values[np.arange(len(values)), best],
+        "margin": ranked[:, -1] - ranked[:, -2] if ranked.shape[1] > 1 else np.nan,
     })
 
 
@@ -278,7 +284,8 @@ def run_suite(
     encoder = load_encoder(model, cache=cache)
     guard = encoder if getattr(encoder, "name", "") == "sentence-transformers/all-MiniLM-L6-v2" else None
     ctx = MethodContext(encoder=encoder, scored_texts=data.texts, inventory=data.inventory,
-                        guard_encoder=guard or load_encoder(None, cache=cache))
+                        guard_encoder=guard or load_encoder(None, cache=cache),
+                        data_dir=Path(data_dir) if data_dir is not None else default_data_dir())
     rows: list[tuple] = []
     pairs = None
     scale_pairs = None
@@ -318,7 +325,8 @@ def run_suite(
 
         point = stat(None)
         cis = bootstrap(stat, len(known), n_boot=n_boot, seed=seed)
-        add(method_obj.name, encoder.name, [(m, v, *cis[m], len(known)) for m, v in point.items()])
+        nan = (float("nan"), float("nan"))
+        add(method_obj.name, encoder.name, [(m, v, *cis.get(m, nan), len(known)) for m, v in point.items()])
     metrics = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     exclusions = pd.concat(ctx.exclusions, ignore_index=True) if ctx.exclusions else None
     provenance = make_provenance(

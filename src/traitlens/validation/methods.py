@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,8 @@ class MethodContext:
         Name of the scored inventory (its keys and scale memberships are off limits).
     guard_encoder : Encoder, optional
         Encoder for the leakage guard's cosine test (default model).
+    data_dir : Path, optional
+        The shared data folder of the run (for methods that draw exemplars from it).
     exclusions : list of DataFrame
         Reports of exemplars dropped by the guard, filled by :meth:`usable_exemplars`.
     """
@@ -50,6 +53,7 @@ class MethodContext:
     scored_texts: list[str]
     inventory: str | None = None
     guard_encoder: Encoder | None = None
+    data_dir: Path | None = None
     exclusions: list[pd.DataFrame] = field(default_factory=list)
 
     def usable_exemplars(self, candidates: Sequence[str], source: str) -> list[int]:
@@ -61,10 +65,16 @@ class MethodContext:
 
 @dataclass(frozen=True)
 class ConstructScores:
-    """Scores of items (rows) on constructs (columns); ``signed`` scores carry the keying direction."""
+    """Scores of items (rows) on constructs (columns).
+
+    ``signed`` scores carry the keying direction (key = sign of the score on the item's construct).
+    Items are assigned to the construct of highest ``relevance`` if given, else of highest score
+    (of highest absolute score when signed).
+    """
 
     scores: pd.DataFrame
     signed: bool
+    relevance: pd.DataFrame | None = None
 
 
 class Method:
@@ -174,3 +184,51 @@ class KeywordsMethod(Method):
         if missing:
             raise InputError(f"keywords method cannot score {missing}: no such factor in {self.taxonomy}")
         return ConstructScores(by_factor[list(columns)].set_axis(list(columns.values()), axis=1), signed=False)
+
+
+@register_method
+class ProfileMethod(Method):
+    """Bipolar prototypes from exemplars of other inventories (see :mod:`traitlens.analysis.profiles`).
+
+    Exemplars: the ``bigfive-facets`` pole descriptors, the items of every built-in inventory except the
+    scored one and its family (leave-one-inventory-out), and the Wulff & Mata IPIP scales from the data
+    folder; all pass the leakage guard. Item correlations are predicted as the cosine of the items'
+    signed score vectors over the 5 domains and 30 facets.
+    """
+
+    name = "profile"
+    description = "bipolar exemplar prototypes in centred space; key = sign of the score"
+
+    def __init__(self) -> None:
+        self._evidence: dict[tuple[str, int], object] = {}
+
+    def _evidence_for(self, texts: list[str], taxonomy: Taxonomy, level: str, ctx: MethodContext) -> object:
+        from traitlens.api import bipolar_evidence
+        from traitlens.constructs.exemplars import exemplar_pool
+
+        key = (f"{taxonomy.fingerprint}:{level}", id(ctx))
+        if key not in self._evidence:
+            pool = exemplar_pool(exclude_inventory=ctx.inventory, data_dir=ctx.data_dir)
+            pool = pool.iloc[ctx.usable_exemplars(pool["text"].tolist(), source="exemplar pool")]
+            self._evidence[key] = bipolar_evidence(texts, taxonomy, level, ctx.encoder, pool)
+        return self._evidence[key]
+
+    def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
+                         ctx: MethodContext) -> ConstructScores:
+        """Signed bipolar scores; assignment by relevance."""
+        from traitlens.analysis.profiles import relevance, signed_scores
+
+        ev = self._evidence_for(texts, taxonomy, level, ctx)
+        return ConstructScores(pd.DataFrame(signed_scores(ev.high, ev.low), columns=ev.names), signed=True,
+                               relevance=pd.DataFrame(relevance(ev.high, ev.low), columns=ev.names))
+
+    def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
+        """Cosine of the items' signed score vectors (5 domains and 30 facets)."""
+        from traitlens.analysis.profiles import signed_scores
+
+        parts = []
+        for level in ("factor", "facet"):
+            ev = self._evidence_for(texts, load_taxonomy("bigfive-facets"), level, ctx)
+            parts.append(signed_scores(ev.high, ev.low))
+        profiles = np.nan_to_num(np.hstack(parts))
+        return cosine_matrix(profiles, profiles)
