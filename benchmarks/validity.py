@@ -85,18 +85,15 @@ def main() -> None:
     if not args.skip_mpnet:
         encoders.append(SentenceTransformerEncoder(mpnet_folder()))
     frames = []
-    seen_baselines: set[tuple[str, str]] = set()
+    seen_baselines: set[str] = set()
     for suite in args.suites:
         for encoder in encoders:
             for method in args.methods:
                 t0 = time.perf_counter()
-                result = run_suite(suite, method, encoder, data_dir=DATA, n_boot=args.n_boot, seed=0)
-                metrics = result.metrics
-                baseline = metrics["method"].str.endswith("(data file)")
-                already = {m for s, m in seen_baselines if s == suite}
-                keep = ~baseline | ~metrics["method"].isin(already)
-                seen_baselines |= {(suite, m) for m in metrics.loc[baseline, "method"]}
-                frames.append(metrics[keep])
+                result = run_suite(suite, method, encoder, data_dir=DATA, n_boot=args.n_boot, seed=0,
+                                   baselines=suite not in seen_baselines)
+                seen_baselines.add(suite)
+                frames.append(result.metrics)
                 print(f"{suite:<14} {method:<10} {encoder.name:<40} {time.perf_counter() - t0:6.1f} s", flush=True)
     frame = pd.concat(frames, ignore_index=True)
     elapsed = time.perf_counter() - start

@@ -540,3 +540,16 @@ def test_no_warnings_on_the_shipped_data(shared_data):
     with warnings.catch_warnings():
         warnings.simplefilter("error", DataWarning)
         load_responses("bfi", shared_data)
+
+
+def test_scale_alphas_from_items_equal_the_per_scale_function():
+    from traitlens.psychometrics import alpha_from_item_correlations, scale_alphas_from_items
+
+    rng = np.random.default_rng(5)
+    r = np.corrcoef(rng.standard_normal((6, 40)))
+    items = list("abcdef")
+    frame = pd.DataFrame(r, index=items, columns=items)
+    scales = {"s": pd.Series({"a": 1, "b": -1, "c": 1}), "t": pd.Series({"c": 1, "d": 1, "e": -1, "f": 1})}
+    got = scale_alphas_from_items(frame, scales)
+    for name, keys in scales.items():
+        assert got[name] == pytest.approx(alpha_from_item_correlations(frame, keys), abs=1e-12)

@@ -3,6 +3,10 @@
 Public API
 ----------
 similarity            texts × trait keywords cosine similarity table
+profile               signed (bipolar) trait profile of each text
+assign                item → construct with an inferred key and an abstain flag
+loadings              items × constructs table of signed scores
+infer_keys            keys of the items of one scale
 aggregate_similarity  per-factor (or facet) mean / max of a similarity table
 load_taxonomy         built-in or user construct models (YAML / CSV)
 load_inventory        built-in or user inventories: items, scales, keys (CSV / YAML)
@@ -15,7 +19,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 from traitlens.analysis.similarity import aggregate_similarity  # noqa: E402
-from traitlens.api import similarity  # noqa: E402
+from traitlens.api import assign, infer_keys, loadings, profile, similarity  # noqa: E402
 from traitlens.cache import EmbeddingCache  # noqa: E402
 from traitlens.constructs.inventory import Inventory, builtin_inventories, load_inventory  # noqa: E402
 from traitlens.constructs.taxonomy import Taxonomy, builtin_taxonomies, load_taxonomy  # noqa: E402
@@ -35,12 +39,16 @@ __all__ = [
     "TraitlensError",
     "__version__",
     "aggregate_similarity",
+    "assign",
     "evaluate",
+    "infer_keys",
     "builtin_inventories",
     "builtin_taxonomies",
     "load_encoder",
     "load_inventory",
     "load_taxonomy",
+    "loadings",
+    "profile",
     "similarity",
 ]
 

@@ -538,6 +538,17 @@ def scale_correlations_from_items(
     >>> round(float(out.loc["s", "t"]), 4)
     0.3464
     """
+    cov = _composite_covariance(item_r, scales, items)
+    var = np.diag(cov).copy()
+    var[~(var > 0)] = np.nan
+    with np.errstate(invalid="ignore"):
+        out = cov / np.sqrt(np.outer(var, var))
+    names = list(scales)
+    return pd.DataFrame(np.clip(out, -1.0, 1.0), index=pd.Index(names), columns=pd.Index(names))
+
+
+def _composite_covariance(item_r: object, scales: Mapping[str, pd.Series], items: Sequence[str] | None) -> np.ndarray:
+    r""":math:`W^\top r W` for the keyed items × scales matrix W; NaN where a needed cell of r is NaN."""
     frame = _correlation_frame(item_r, items)
     w = _weights(scales, frame.columns)
     used = w.any(axis=1)
@@ -548,12 +559,44 @@ def scale_correlations_from_items(
     nan_hit = (np.abs(wu).T @ np.isnan(r).astype(np.float64) @ np.abs(wu)) > 0
     cov = (cov + cov.T) / 2  # exact symmetry despite rounding
     cov[nan_hit] = np.nan
-    var = np.diag(cov).copy()
-    var[~(var > 0)] = np.nan
-    with np.errstate(invalid="ignore"):
-        out = cov / np.sqrt(np.outer(var, var))
-    names = list(scales)
-    return pd.DataFrame(np.clip(out, -1.0, 1.0), index=pd.Index(names), columns=pd.Index(names))
+    return cov
+
+
+def scale_alphas_from_items(
+    item_r: pd.DataFrame | np.ndarray,
+    scales: Mapping[str, pd.Series],
+    *,
+    items: Sequence[str] | None = None,
+) -> pd.Series:
+    r"""Standardized alpha of every scale at once from an item correlation matrix.
+
+    Parameters
+    ----------
+    item_r : DataFrame or (k, k) array
+        Item correlations, observed or predicted; see :func:`scale_correlations_from_items`.
+    scales : dict of str to Series
+        Scale name → keys (item id → +1 / -1), at least two items each.
+    items : sequence of str, optional
+        Labels for an ndarray ``item_r``.
+
+    Returns
+    -------
+    Series
+        Scale → alpha, equal to :func:`alpha_from_item_correlations` of each scale.
+
+    Notes
+    -----
+    With :math:`v_S = \sum_{i,i' \in S} k_i k_{i'} r_{ii'}` (the variance of the sum of standardized
+    keyed items), :math:`\alpha_S = \frac{k}{k-1}\left(1 - \frac{k}{v_S}\right)`, which is the
+    standardized alpha :math:`k\bar r / (1 + (k-1)\bar r)`; all scales come from one :math:`W^\top r W`.
+    """
+    sizes = np.array([len(keys) for keys in scales.values()], dtype=np.float64)
+    if (sizes < 2).any():
+        raise InputError("alpha needs at least two items in every scale")
+    var = np.diag(_composite_covariance(item_r, scales, items))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = sizes / (sizes - 1) * (1 - sizes / var)
+    return pd.Series(alpha, index=pd.Index(list(scales)), name="alpha")
 
 
 def alpha_from_item_correlations(

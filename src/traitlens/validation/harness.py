@@ -29,7 +29,7 @@ from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.errors import InputError
 from traitlens.provenance import make_provenance
-from traitlens.psychometrics import alpha_from_item_correlations, scale_correlations_from_items
+from traitlens.psychometrics import scale_alphas_from_items, scale_correlations_from_items
 from traitlens.validation.methods import Method, MethodContext, get_method
 from traitlens.validation.metrics import (
     assignment_metrics,
@@ -192,21 +192,11 @@ def _drawn_scales(data: SuiteData, idx: np.ndarray | None) -> dict[str, pd.Serie
     return out
 
 
-def _alphas(item_r: np.ndarray, scales: dict[str, pd.Series], pos: dict[str, int]) -> np.ndarray:
-    """Standardised alpha of each scale from an item correlation matrix (on the scale's own block)."""
-    out = []
-    for keys in scales.values():
-        where = [pos[str(item)] for item in keys.index]
-        out.append(alpha_from_item_correlations(item_r[np.ix_(where, where)], keys.set_axis(range(len(where)))))
-    return np.array(out, dtype=float)
-
-
 def _scale_figures(data: SuiteData, pred: np.ndarray, idx: np.ndarray | None) -> dict[str, float]:
     if not data.scales or data.observed_r is None:
         return {}
     scales = _drawn_scales(data, idx)
     names = list(scales)
-    pos = {item: i for i, item in enumerate(data.items)}
     a, b = np.triu_indices(len(names), k=1)
     predicted = scale_correlations_from_items(pred, scales, items=data.items).to_numpy()
     if idx is None:  # point estimate: person-level observed scale correlations and Cronbach's alphas
@@ -214,9 +204,9 @@ def _scale_figures(data: SuiteData, pred: np.ndarray, idx: np.ndarray | None) ->
         observed_alpha = data.observed_alpha.loc[names].to_numpy(dtype=float)
     else:  # bootstrap replicate: both sides from the item correlations of the drawn items
         observed = scale_correlations_from_items(data.observed_r, scales, items=data.items).to_numpy()
-        observed_alpha = _alphas(data.observed_r, scales, pos)
-    return {"scale_r": pearson(predicted[a, b], observed[a, b]),
-            "alpha_r": pearson(_alphas(pred, scales, pos), observed_alpha)}
+        observed_alpha = scale_alphas_from_items(data.observed_r, scales, items=data.items).to_numpy()
+    predicted_alpha = scale_alphas_from_items(pred, scales, items=data.items).to_numpy()
+    return {"scale_r": pearson(predicted[a, b], observed[a, b]), "alpha_r": pearson(predicted_alpha, observed_alpha)}
 
 
 def _figures_for_prediction(data: SuiteData, pred: np.ndarray, n_boot: int, seed: int) -> list[tuple]:
@@ -277,8 +267,13 @@ def run_suite(
     cache: CacheSpec = True,
     factor_taxonomy: str | Taxonomy = "bigfive",
     facet_taxonomy: str | Taxonomy = "bigfive-facets",
+    baselines: bool = True,
 ) -> SuiteResult:
-    """Run ``method`` with ``model`` on ``suite``; see :func:`evaluate` for the figures."""
+    """Run ``method`` with ``model`` on ``suite``; see :func:`evaluate` for the figures.
+
+    ``baselines=False`` skips the rows of predictions shipped in data files (Bainbridge), e.g. when
+    they were already reported by an earlier run.
+    """
     method_obj = get_method(method) if isinstance(method, str) else method
     data = load_suite(suite, data_dir)
     encoder = load_encoder(model, cache=cache)
@@ -301,7 +296,7 @@ def run_suite(
             pairs = pd.DataFrame({"item_1": np.asarray(data.items)[a], "item_2": np.asarray(data.items)[b],
                                   "observed": data.observed_r[a, b], "predicted": pred[a, b]})
             scale_pairs = _scale_pair_frame(data, pred)
-        for label, baseline in data.baselines.items():
+        for label, baseline in data.baselines.items() if baselines else ():
             add(label, label.split(" (")[0], _figures_for_prediction(data, baseline, n_boot, seed))
     assignments = []
     levels = [("factor", factor_taxonomy, data.factor)]
