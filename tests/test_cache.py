@@ -154,3 +154,31 @@ def test_several_processes_write_at_once(tmp_path):
     assert len(got) == len(shared) + len(own)
     assert cache.info().n_vectors == len(shared) + len(own)
     np.testing.assert_array_equal(got["shared 7"], enc.encode(["shared 7"])[0])
+
+
+def test_lock_timeout_never_moves_a_healthy_cache(tmp_path, fake_encoder, monkeypatch):
+    import traitlens.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_BUSY_TIMEOUT_S", 0.2)
+    CachedEncoder(fake_encoder, EmbeddingCache(tmp_path)).encode(["a"])
+    holder = sqlite3.connect(tmp_path / "embeddings.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process is writing and keeps the write lock
+    try:
+        with pytest.warns(CacheWarning, match="running without the embedding cache.*locked"):
+            out = CachedEncoder(fake_encoder, EmbeddingCache(tmp_path)).encode(["a", "b"])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    np.testing.assert_array_equal(out, fake_encoder.encode(["a", "b"]))
+    assert not list(tmp_path.glob("*broken*")), "a busy cache must not be quarantined"
+    assert EmbeddingCache(tmp_path).get_many(fake_encoder.fingerprint, ["a"], fake_encoder.dim)
+
+
+def test_quarantine_keeps_wal_with_the_moved_file(tmp_path, fake_encoder):
+    cache = EmbeddingCache(tmp_path)
+    CachedEncoder(fake_encoder, cache).encode(["a"])
+    with pytest.warns(CacheWarning):
+        cache._quarantine("test")
+    moved = sorted(p.name for p in tmp_path.glob("*broken*"))
+    assert any(name.endswith("-wal") for name in moved) and len([n for n in moved if n.count("-wal") == 0
+                                                                and not n.endswith("-shm")]) == 1

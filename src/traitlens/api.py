@@ -217,6 +217,16 @@ def _pool(exemplars: str | pd.DataFrame, data_dir: str | Path | None) -> pd.Data
     raise InputError(f"exemplars must be 'builtin', 'taxonomy' or a DataFrame; got {exemplars!r}")
 
 
+def _score_texts(texts: Iterable[str], taxonomy: str | Path | Taxonomy, level: str, model: ModelSpec,
+                 exemplars: str | pd.DataFrame, data_dir: str | Path | None,
+                 cache: CacheSpec) -> tuple[list[str], _Bipolar]:
+    """Validate the texts, warn about language, and compute their bipolar evidence."""
+    items = prepare_texts(texts)
+    _warn_language(items)
+    encoder = load_encoder(model, cache=cache)
+    return items, bipolar_evidence(items, taxonomy, level, encoder, _pool(exemplars, data_dir))
+
+
 def profile(
     texts: Iterable[str],
     taxonomy: str | Path | Taxonomy = DEFAULT_PROFILE_TAXONOMY,
@@ -263,10 +273,7 @@ def profile(
     >>> frame[frame.construct == "Neuroticism"]["score"].round(2).tolist()  # doctest: +SKIP
     [-0.2, 0.25]
     """
-    items = prepare_texts(texts)
-    _warn_language(items)
-    encoder = load_encoder(model, cache=cache)
-    evidence = bipolar_evidence(items, taxonomy, level, encoder, _pool(exemplars, data_dir))
+    items, evidence = _score_texts(texts, taxonomy, level, model, exemplars, data_dir, cache)
     frame = profile_frame(items, evidence.names, evidence.high, evidence.low)
     frame.attrs["provenance"] = {**evidence.provenance, "analysis": "profile"}
     return frame
@@ -294,10 +301,7 @@ def assign(
         ``item, construct, key, score, margin, confident``: ``key`` is +1 if the item expresses the high
         pole of its construct, -1 for the low pole.
     """
-    texts = prepare_texts(items)
-    _warn_language(texts)
-    encoder = load_encoder(model, cache=cache)
-    evidence = bipolar_evidence(texts, taxonomy, level, encoder, _pool(exemplars, data_dir))
+    texts, evidence = _score_texts(items, taxonomy, level, model, exemplars, data_dir, cache)
     frame = assignment_frame(texts, evidence.names, evidence.high, evidence.low, min_margin)
     frame.attrs["provenance"] = {**evidence.provenance, "analysis": "assign", "min_margin": min_margin}
     return frame

@@ -118,12 +118,10 @@ class EmbeddingCache:
                 if self._conn is not None:
                     self._conn.close()
                     self._conn = None
-                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                    return self._disable(f"cache {self.path} stayed locked for {_BUSY_TIMEOUT_S:.0f} s")
-                if attempt == 0 and not isinstance(exc, sqlite3.OperationalError | PermissionError):
+                if attempt == 0 and is_corruption(exc):
                     self._quarantine(f"it is damaged ({exc})")
                     continue
-                return self._disable(f"cannot open cache {self.path} ({exc})")
+                return self._disable(f"cannot open cache {self.path} ({type(exc).__name__}: {exc})")
         return None  # pragma: no cover
 
     def _foreign_or_garbage(self) -> str | None:
@@ -168,14 +166,18 @@ class EmbeddingCache:
             raise
 
     def _quarantine(self, why: str) -> None:
-        aside = self.path.with_name(f"{self.path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}")
+        """Move the file (and its WAL and shared-memory files, kept together) aside; a new cache starts.
+
+        The sidecars are renamed, not deleted: a process that still has the old file open keeps a
+        consistent view, and the moved copy stays readable for inspection.
+        """
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{os.urandom(3).hex()}"
+        aside = self.path.with_name(f"{self.path.name}.broken-{stamp}")
         warnings.warn(f"embedding cache {self.path} is unusable: {why}; moved it to {aside} and starting a new "
                       "one", CacheWarning, stacklevel=4)
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(self.path, aside)  # another process may already have moved it
-        for suffix in ("-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(f"{self.path}{suffix}")
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):  # another process may already have moved it
+                os.replace(f"{self.path}{suffix}", f"{aside}{suffix}")
 
     def _disable(self, why: str) -> None:
         warnings.warn(f"running without the embedding cache: {why}", CacheWarning, stacklevel=4)
@@ -234,12 +236,13 @@ class EmbeddingCache:
             self._failed(exc)
 
     def _failed(self, exc: sqlite3.DatabaseError) -> None:
+        """A read or write failed: quarantine only on proof of corruption, else just stop using the cache."""
         self.close()
-        if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "readonly" in str(exc)):
-            self._disable(f"cache {self.path}: {exc}")
-        else:
+        if is_corruption(exc):
             self._quarantine(f"it is damaged ({exc})")
             self._disable("it was damaged during this run; the next run starts a fresh one")
+        else:
+            self._disable(f"cache {self.path}: {type(exc).__name__}: {exc}")
 
     # -- maintenance ---------------------------------------------------------------------------
     def info(self) -> CacheInfo:
@@ -272,6 +275,18 @@ class EmbeddingCache:
                 conn.execute("DELETE FROM models WHERE fingerprint = ?", (fingerprint,))
         conn.execute("VACUUM")
         return int(n)
+
+
+_CORRUPTION_MARKERS = ("malformed", "not a database", "file is encrypted", "foreign tables")
+
+
+def is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """Whether an SQLite error proves the file itself is damaged or not ours.
+
+    Busy, locked, read-only, I/O and other operational errors are not: moving a healthy shared cache
+    aside because of them would pull the file from under other processes.
+    """
+    return any(marker in str(exc).lower() for marker in _CORRUPTION_MARKERS)
 
 
 def _statements() -> list[str]:
