@@ -13,10 +13,14 @@ removes the "this is a personality item" direction that all items share — and 
 construct of highest relevance, with key = sign(score). A construct without exemplars of one pole is
 scored unipolar (``score = high``, ``low`` NaN).
 
-Tried and not kept (same suites): raw cosine to labels (IPIP-50 36%), mean keyword similarity
-(62%), a multinomial logistic probe over construct × pole (IPIP-50 76–80%, keys 82–86%: no better
-than the prototypes and less transparent), k-nearest exemplars (86% factor but 76% keys), centring
-on the scored questionnaire's own mean instead of the exemplar mean (no gain).
+Tried and not kept (same suites, all-MiniLM-L6-v2, leave-one-inventory-out): raw cosine to labels
+(IPIP-50 36%), mean keyword similarity (62%), a multinomial logistic probe over construct × pole
+(IPIP-50 76–80%, keys 82–86%, worse on BFI: no better than the prototypes and less transparent),
+k-nearest exemplars and a kNN + prototype ensemble (80–82% on IPIP-50 but worse on BFI, SPI and keys),
+factor relevance as the maximum over its facets' prototypes (worse everywhere), ranking by the
+contrast axis high − low (keys equal, assignment far worse), prototypes that weigh descriptors and
+items equally (no consistent gain), and centring on the scored questionnaire's own mean instead of
+the exemplar mean (no gain).
 """
 
 from __future__ import annotations
