@@ -66,10 +66,11 @@ def test_infer_keys_pca_and_known_keys():
     axis = rng.standard_normal(8)
     truth = np.array([1, 1, -1, 1, -1, 1])
     x = truth[:, None] * axis + 0.1 * rng.standard_normal((6, 8))
-    keys = infer_keys(x)
+    keys, proj = infer_keys(x)
     assert abs(np.mean(keys == truth) - 0.5) == 0.5  # right up to one global sign
     assert keys.sum() >= 0  # orientation: most items +1
-    oriented = infer_keys(x, known=[-1, np.nan, np.nan, np.nan, np.nan, np.nan])
+    assert (np.sign(proj) == keys).all()
+    oriented, _ = infer_keys(x, known=[-1, np.nan, np.nan, np.nan, np.nan, np.nan])
     assert oriented[0] == -1 and (oriented[1:] == -truth[1:]).all()
 
 

@@ -384,10 +384,7 @@ def infer_keys(
         result = np.where(have, known, inferred)
         provenance = evidence.provenance
     else:
-        vectors = encoder.encode(texts)
-        result = analysis_infer_keys(vectors, None if keys is None else known)
-        centred = vectors - vectors.mean(axis=0)
-        score = centred @ np.linalg.svd(centred, full_matrices=False)[2][0]
+        result, score = analysis_infer_keys(encoder.encode(texts), None if keys is None else known)
         provenance = make_provenance(encoder)
     frame = pd.DataFrame({"item": texts, "key": result.astype(int), "inferred": ~np.isfinite(known),
                           "score": score})

@@ -161,7 +161,7 @@ def calibrate_margin(margins: np.ndarray, correct: np.ndarray, target_accuracy: 
 
 
 def infer_keys(vectors: np.ndarray, known: Sequence[float] | None = None,
-               axis: np.ndarray | None = None) -> np.ndarray:
+               axis: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Infer the keys (+1/-1) of the items of one scale.
 
     Parameters
@@ -176,7 +176,9 @@ def infer_keys(vectors: np.ndarray, known: Sequence[float] | None = None,
 
     Returns
     -------
-    (n,) array of ±1
+    keys : (n,) array of ±1
+    projections : (n,) array
+        Each item's signed projection on the axis (oriented like the keys).
 
     Notes
     -----
@@ -189,13 +191,13 @@ def infer_keys(vectors: np.ndarray, known: Sequence[float] | None = None,
     if from_items:
         x = x - x.mean(axis=0)
         axis = np.linalg.svd(x, full_matrices=False)[2][0]
-    keys = np.where(x @ axis >= 0, 1.0, -1.0)
+    proj = x @ axis
+    keys = np.where(proj >= 0, 1.0, -1.0)
     known_arr = np.full(len(keys), np.nan) if known is None else np.asarray(known, dtype=float)
     have = np.isfinite(known_arr)
-    if have.any():
-        if np.sum(keys[have] == known_arr[have]) < np.sum(-keys[have] == known_arr[have]):
-            keys = -keys
-        keys[have] = known_arr[have]
-    elif from_items and keys.sum() < 0:
-        keys = -keys
-    return keys
+    flip = (np.sum(keys[have] == known_arr[have]) < np.sum(-keys[have] == known_arr[have]) if have.any()
+            else from_items and keys.sum() < 0)
+    if flip:
+        keys, proj = -keys, -proj
+    keys[have] = known_arr[have]
+    return keys, proj

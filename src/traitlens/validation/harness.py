@@ -140,14 +140,15 @@ def load_suite(name: str, data_dir: str | Path | None = None) -> SuiteData:
     missing = [i for i in ids if i not in responses.responses.columns]
     if missing:
         raise InputError(f"suite {name}: items {missing[:5]} have no response column in {spec.dataset}")
-    observed = responses.item_correlations().loc[ids, ids].to_numpy(dtype=float)
-    if name == "bainbridge":
+    if name == "bainbridge":  # the pairs file carries the observed r (and the baselines) for every pair
         pairs = load_bainbridge_pairs(data_dir)
         observed = _matrix_from_pairs(pairs, ids, "empirical_r")
         data.baselines = {
             "surveybot3000 (data file)": _matrix_from_pairs(pairs, ids, "synthetic_r_surveybot3000"),
             "all-mpnet-base-v2 (data file)": _matrix_from_pairs(pairs, ids, "synthetic_r_all_mpnet_base_v2"),
         }
+    else:
+        observed = responses.item_correlations().loc[ids, ids].to_numpy(dtype=float)
     data.observed_r = observed
     scales = {s: k for s, k in responses.scales.items() if len(k) >= MIN_SCALE_ITEMS}
     data.scales = scales
