@@ -19,8 +19,8 @@ import pandas as pd
 import traitlens
 from traitlens.constructs.exemplars import exemplar_pool
 from traitlens.encoders import SentenceTransformerEncoder
-from traitlens.validation import exclude_overlaps
-from traitlens.validation.metrics import bootstrap
+from traitlens.evaluation import exclude_overlaps
+from traitlens.evaluation.metrics import bootstrap
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "behaviours.csv"

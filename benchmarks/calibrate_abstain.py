@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from traitlens.analysis.profiles import calibrate_margin
-from traitlens.validation import run_suite
+from traitlens.evaluation import run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

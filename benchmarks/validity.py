@@ -20,7 +20,7 @@ import pandas as pd
 
 import traitlens
 from traitlens.encoders import SentenceTransformerEncoder
-from traitlens.validation import available_methods, available_suites, run_suite
+from traitlens.evaluation import available_methods, available_suites, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from traitlens.validation import find_overlaps, normalise_text
-from traitlens.validation.metrics import assignment_metrics, bootstrap, item_pair_metrics, key_metrics, pearson
+from traitlens.evaluation import find_overlaps, normalise_text
+from traitlens.evaluation.metrics import assignment_metrics, bootstrap, item_pair_metrics, key_metrics, pearson
 
 
 def test_item_pair_metrics_against_direct_computation():

@@ -24,7 +24,7 @@ from traitlens.api import infer_keys as api_infer_keys
 from traitlens.cli import app
 from traitlens.constructs.exemplars import exemplar_pool
 from traitlens.errors import InputError
-from traitlens.validation.leakage import exclude_overlaps
+from traitlens.evaluation.leakage import exclude_overlaps
 
 BEHAVIOURS = Path(__file__).parent / "data" / "behaviours.csv"
 
@@ -167,7 +167,7 @@ def test_behaviour_development_set(real_encoder):
 
 @pytest.mark.slow
 def test_profile_method_in_the_harness(real_encoder, shared_data):
-    from traitlens.validation import run_suite
+    from traitlens.evaluation import run_suite
 
     result = run_suite("ipip50", "profile", real_encoder, data_dir=shared_data, n_boot=0, cache=False)
     m = result.metrics.set_index("metric")["value"]

@@ -11,7 +11,7 @@ aggregate_similarity  per-factor (or facet) mean / max of a similarity table
 load_taxonomy         built-in or user construct models (YAML / CSV)
 load_inventory        built-in or user inventories: items, scales, keys (CSV / YAML)
 load_encoder          sentence-transformers encoders with the embedding cache
-evaluate              validity figures of a method and model on real response data (traitlens.validation)
+evaluate              validity figures of a method and model on real response data (traitlens.evaluation)
 """
 
 from typing import Any
@@ -54,9 +54,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Import the validation harness (scikit-learn, data loaders) only when it is asked for."""
+    """Import the evaluation harness (scikit-learn, data loaders) only when it is asked for."""
     if name == "evaluate":
-        from traitlens.validation import evaluate
+        from traitlens.evaluation import evaluate
 
         return evaluate
     raise AttributeError(f"module 'traitlens' has no attribute {name!r}")

@@ -328,7 +328,7 @@ def evaluate_cmd(
 ) -> None:
     """Measure a method and model against real response data (figures with bootstrap CIs)."""
     from traitlens.encoders import load_encoder
-    from traitlens.validation import available_suites, run_suite
+    from traitlens.evaluation import available_suites, run_suite
 
     suites = available_suites() if suite == "all" else [suite]
     if any(s not in available_suites() for s in suites):

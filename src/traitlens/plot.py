@@ -139,7 +139,7 @@ def predicted_vs_observed(pairs: pd.DataFrame, provenance: dict[str, Any] | None
     ----------
     pairs : DataFrame
         Columns ``observed``, ``predicted`` and two id columns (``item_1``/``item_2`` or
-        ``scale_1``/``scale_2``), as in :class:`~traitlens.validation.SuiteResult`.
+        ``scale_1``/``scale_2``), as in :class:`~traitlens.evaluation.SuiteResult`.
     provenance : dict, optional
     title : str, optional
         Title; the r and the number of pairs are appended.
@@ -148,7 +148,7 @@ def predicted_vs_observed(pairs: pd.DataFrame, provenance: dict[str, Any] | None
     """
     import plotly.graph_objects as go
 
-    from traitlens.validation.metrics import pearson
+    from traitlens.evaluation.metrics import pearson
 
     ids = [c for c in pairs.columns if c not in {"observed", "predicted"}][:2]
     data = pairs.dropna(subset=["observed", "predicted"])
@@ -174,7 +174,7 @@ def confusion_heatmap(assignments: pd.DataFrame, level: str = "factor", provenan
     Parameters
     ----------
     assignments : DataFrame
-        Columns ``level``, ``true``, ``predicted`` (see :class:`~traitlens.validation.SuiteResult`).
+        Columns ``level``, ``true``, ``predicted`` (see :class:`~traitlens.evaluation.SuiteResult`).
     level : {"factor", "facet"}
     """
     import plotly.graph_objects as go

@@ -1,4 +1,4 @@
-"""The validation harness: run a method with a model on a named suite and report every figure with a CI.
+"""The evaluation harness: run a method with a model on a named suite and report every figure with a CI.
 
 Suites
 ------
@@ -28,16 +28,16 @@ from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.errors import InputError
-from traitlens.provenance import make_provenance
-from traitlens.psychometrics import scale_alphas_from_items, scale_correlations_from_items
-from traitlens.validation.methods import Method, MethodContext, get_method
-from traitlens.validation.metrics import (
+from traitlens.evaluation.methods import Method, MethodContext, get_method
+from traitlens.evaluation.metrics import (
     assignment_metrics,
     bootstrap,
     item_pair_metrics,
     key_metrics,
     pearson,
 )
+from traitlens.provenance import make_provenance
+from traitlens.psychometrics import scale_alphas_from_items, scale_correlations_from_items
 
 RESULT_COLUMNS = ["suite", "method", "model", "metric", "value", "ci_low", "ci_high", "n"]
 MIN_SCALE_ITEMS = 3

@@ -26,7 +26,7 @@ from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import Encoder
 from traitlens.errors import InputError
-from traitlens.validation.leakage import exclude_overlaps
+from traitlens.evaluation.leakage import exclude_overlaps
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 import traitlens
 from traitlens.cli import app
 from traitlens.errors import InputError
-from traitlens.validation import (
+from traitlens.evaluation import (
     RESULT_COLUMNS,
     MethodContext,
     available_methods,

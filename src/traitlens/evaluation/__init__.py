@@ -1,6 +1,6 @@
-"""Validation against real response data: suites, methods, metrics, and the leakage guard."""
+"""Evaluation against real response data: suites, methods, metrics, and the leakage guard."""
 
-from traitlens.validation.harness import (
+from traitlens.evaluation.harness import (
     RESULT_COLUMNS,
     SUITES,
     SuiteResult,
@@ -9,8 +9,8 @@ from traitlens.validation.harness import (
     load_suite,
     run_suite,
 )
-from traitlens.validation.leakage import exclude_overlaps, find_overlaps, normalise_text
-from traitlens.validation.methods import (
+from traitlens.evaluation.leakage import exclude_overlaps, find_overlaps, normalise_text
+from traitlens.evaluation.methods import (
     ConstructScores,
     Method,
     MethodContext,
