@@ -3,7 +3,7 @@
 For the `profile` method with the bundled model, collect the factor-level assignment margins (relevance
 of the chosen construct minus the runner-up) of BFI, SPI-135 and IPIP-NEO-300 items, each scored
 leave-one-inventory-out through the evaluation harness, and report the smallest margin above which 90%
-of assignments are correct (traitlens.analysis.profiles.calibrate_margin). IPIP-50 is left out so that
+of assignments are correct (traitlens.analysis.assignment.calibrate_margin). IPIP-50 is left out so that
 its figures stay untouched by this choice. Writes benchmarks/results/abstain_calibration.json.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from traitlens.analysis.profiles import calibrate_margin
+from traitlens.analysis.assignment import calibrate_margin
 from traitlens.evaluation import run_suite
 
 ROOT = Path(__file__).resolve().parents[1]

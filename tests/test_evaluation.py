@@ -165,3 +165,16 @@ def test_bainbridge_mpnet_recomputed_matches_file(mpnet_folder, shared_data):
     sample = pairs.iloc[:: 997]
     expected = [file_pred[pos[a], pos[b]] for a, b in zip(sample["item_1"], sample["item_2"], strict=True)]
     np.testing.assert_allclose(sample["predicted"], expected, atol=2e-3)
+
+
+@pytest.mark.slow
+def test_profile_method_in_the_harness(real_encoder, shared_data):
+    from traitlens.evaluation import run_suite
+
+    result = run_suite("ipip50", "profile", real_encoder, data_dir=shared_data, n_boot=0, cache=False)
+    m = result.metrics.set_index("metric")["value"]
+    assert m["factor_accuracy"] >= 0.74 and m["key_accuracy"] >= 0.74  # measured .76 / .78
+    assert m["item_r"] > 0.2 and m["scale_r"] > 0.8  # raw cosine: .13 / .25
+    dropped = result.exclusions
+    assert (dropped["reason"] == "same text").sum() >= 28  # the IPIP-NEO rewordings of IPIP-50 items
+    assert result.provenance["exemplars_excluded"] == len(dropped)

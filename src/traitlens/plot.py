@@ -197,7 +197,10 @@ def confusion_heatmap(assignments: pd.DataFrame, level: str = "factor", provenan
 
 
 def profile_chart(frame: pd.DataFrame, kind: str = "bar", title: str | None = None) -> go.Figure:
-    """Bipolar profile of each text: grouped bars (or a radar) of the signed score per construct.
+    """Bipolar profile of each text: grouped bars (or a radar) of the headline score per construct.
+
+    The tallest bar of a text (largest ``|score|``) is its :func:`traitlens.assign` construct; its
+    sign is the direction.
 
     Parameters
     ----------
@@ -225,7 +228,7 @@ def profile_chart(frame: pd.DataFrame, kind: str = "bar", title: str | None = No
                                           theta=[*constructs, constructs[0]], name=_wrap(str(text)),
                                           fill="toself", opacity=0.6))
     fig.update_layout(
-        title=title or "Trait profile (score > 0: high pole, < 0: low pole)",
+        title=title or "Trait profile (bar length: how much the text speaks to a trait; > 0 high pole, < 0 low)",
         barmode="group", yaxis_title="score" if kind == "bar" else None,
         width=max(700, 120 * len(constructs)), height=560, margin={"b": 150},
         legend={"orientation": "h", "y": -0.12 if kind == "bar" else -0.05, "yanchor": "top"},
@@ -239,7 +242,7 @@ def loading_heatmap(table: pd.DataFrame, title: str | None = None) -> go.Figure:
     Parameters
     ----------
     table : DataFrame
-        Output of :func:`traitlens.loadings` (index ``item``, one column per construct).
+        Output of :func:`traitlens.loadings` (index ``text``, one column per construct).
     """
     import plotly.graph_objects as go
 

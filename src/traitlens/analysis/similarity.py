@@ -36,25 +36,19 @@ def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a / np.where(na == 0, 1, na)) @ (b / np.where(nb == 0, 1, nb)).T
 
 
-def similarity_frame(
-    texts: Sequence[str],
-    text_vectors: np.ndarray,
-    keywords: pd.DataFrame,
-    keyword_vectors: np.ndarray,
-) -> pd.DataFrame:
+def similarity_frame(texts: Sequence[str], similarities: np.ndarray, keywords: pd.DataFrame) -> pd.DataFrame:
     """Tidy texts × keywords table of cosine similarities.
 
     Parameters
     ----------
     texts : sequence of str
-        The texts, one per row of ``text_vectors`` (duplicates allowed: each
+        The texts, one per row of ``similarities`` (duplicates allowed: each
         occurrence gets its own rows).
-    text_vectors : (n, d) array
+    similarities : (n, m) array
+        Cosine of each text with each keyword (:func:`cosine_matrix`).
     keywords : DataFrame
-        One row per keyword with columns ``factor``, ``keyword`` and optionally
-        ``facet`` (as returned by :meth:`Taxonomy.keyword_table`).
-    keyword_vectors : (m, d) array
-        One row per row of ``keywords``.
+        One row per keyword (column of ``similarities``) with columns ``factor``,
+        ``keyword`` and optionally ``facet`` (as returned by :meth:`Taxonomy.keyword_table`).
 
     Returns
     -------
@@ -67,15 +61,16 @@ def similarity_frame(
     --------
     >>> import numpy as np, pandas as pd
     >>> kw = pd.DataFrame({"factor": ["F"], "keyword": ["k"]})
-    >>> similarity_frame(["t"], np.array([[1.0, 0]]), kw, np.array([[1.0, 1]]))["similarity"].round(4).tolist()
+    >>> sims = cosine_matrix(np.array([[1.0, 0]]), np.array([[1.0, 1]]))
+    >>> similarity_frame(["t"], sims, kw)["similarity"].round(4).tolist()
     [0.7071]
     """
-    if len(texts) != len(text_vectors):
-        raise InputError(f"{len(texts)} texts but {len(text_vectors)} text vectors")
-    if len(keywords) != len(keyword_vectors):
-        raise InputError(f"{len(keywords)} keywords but {len(keyword_vectors)} keyword vectors")
-    sims = cosine_matrix(text_vectors, keyword_vectors)
+    sims = np.asarray(similarities, dtype=np.float64)
     n, m = sims.shape
+    if len(texts) != n:
+        raise InputError(f"{len(texts)} texts but {n} rows of similarities")
+    if len(keywords) != m:
+        raise InputError(f"{len(keywords)} keywords but {m} columns of similarities")
     out = {
         "sentence": np.repeat(np.asarray(texts, dtype=object), m),
         "factor": np.tile(keywords["factor"].to_numpy(), n),

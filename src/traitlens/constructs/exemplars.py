@@ -19,6 +19,7 @@ rewordings with the leakage guard.
 from __future__ import annotations
 
 import csv
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import pandas as pd
 
 from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.inventory import builtin_inventories, load_inventory
-from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
+from traitlens.constructs.taxonomy import Construct, Taxonomy, load_taxonomy
 from traitlens.errors import InputError
 
 COLUMNS = ["text", "factor", "facet", "key", "source"]
@@ -164,3 +165,99 @@ def exemplar_pool(
         family = INVENTORY_FAMILIES.get(exclude_inventory, {exclude_inventory})
         pool = pool[~pool["source"].isin(family)]
     return pool.drop_duplicates(["text", "factor", "facet", "key"]).reset_index(drop=True)
+
+
+class UnipolarWarning(UserWarning):
+    """Some constructs have no pole descriptors or exemplars; their score is unipolar (similarity only)."""
+
+
+#: What ``exemplars=`` accepts: a named source or a frame with columns ``text, factor, facet, key``.
+ExemplarSpec = str | pd.DataFrame
+
+
+def exemplar_source(exemplars: ExemplarSpec, data_dir: str | Path | None = None) -> pd.DataFrame | None:
+    """Resolve ``exemplars=`` to a pool frame (or None for the taxonomy's own descriptors only).
+
+    Parameters
+    ----------
+    exemplars : {"builtin", "taxonomy"} or DataFrame
+        ``"builtin"``: :func:`exemplar_pool` (descriptors and built-in inventory items, plus Wulff's
+        IPIP scales with ``data_dir``); ``"taxonomy"``: none beyond the taxonomy's pole descriptors;
+        a frame with columns ``text, factor, facet, key`` (and optionally ``source``).
+    data_dir : path, optional
+        Shared data folder for ``"builtin"``.
+
+    Returns
+    -------
+    DataFrame or None
+    """
+    if isinstance(exemplars, pd.DataFrame):
+        missing = {"text", "factor", "facet", "key"} - set(exemplars.columns)
+        if missing:
+            raise InputError(f"exemplars frame lacks columns {sorted(missing)}")
+        return exemplars.assign(source=exemplars.get("source", "user"))
+    if exemplars == "taxonomy":
+        return None
+    if exemplars == "builtin":
+        return exemplar_pool(data_dir=data_dir)
+    raise InputError(f"exemplars must be 'builtin', 'taxonomy' or a DataFrame; got {exemplars!r}")
+
+
+def constructs_at(taxonomy: Taxonomy, level: str) -> list[Construct]:
+    """The factors (``level="factor"``) or facets (``"facet"``) of a taxonomy, in taxonomy order."""
+    if level == "factor":
+        return list(taxonomy.factors)
+    if level == "facet":
+        return [c for f in taxonomy.factors for c in f.facets]
+    raise InputError(f"level must be 'factor' or 'facet'; got {level!r}")
+
+
+def construct_exemplars(taxonomy: Taxonomy, level: str, pool: pd.DataFrame | None) -> pd.DataFrame:
+    """Keyed exemplars ``construct, text, key`` of every construct of ``taxonomy`` at ``level``.
+
+    A factor's exemplars are its own pole descriptors and those of its facets; a facet's are its own.
+    Pool items count for the taxonomy factor whose name is their Big Five domain, or for the facet of
+    the same name. Constructs left without any exemplar fall back to their keywords, definition and
+    label as unipolar (+1) evidence, with a :class:`UnipolarWarning`.
+
+    Parameters
+    ----------
+    taxonomy : Taxonomy
+    level : {"factor", "facet"}
+    pool : DataFrame or None
+        Extra exemplars (:func:`exemplar_source`).
+
+    Returns
+    -------
+    DataFrame
+        ``construct, text, key``; ``attrs["unipolar"]`` lists the constructs that fell back.
+    """
+    constructs = constructs_at(taxonomy, level)
+    if not constructs:
+        raise InputError(f"taxonomy {taxonomy.name!r} has no {level}s")
+    rows = []
+    for factor in taxonomy.factors:
+        for construct in [factor] if level == "factor" else list(factor.facets):
+            for source in [construct, *factor.facets] if level == "factor" else [construct]:
+                rows += [(construct.name, t, 1) for t in source.high]
+                rows += [(construct.name, t, -1) for t in source.low]
+    frame = pd.DataFrame(rows, columns=["construct", "text", "key"])
+    if pool is not None and not pool.empty:
+        if level == "factor":
+            lookup = {canonical_factor(f.name) or canonical_factor(f.label): f.name for f in taxonomy.factors}
+            mapped = pool.assign(construct=pool["factor"].map(lookup))
+        else:
+            names = {c.name for c in constructs}
+            mapped = pool.assign(construct=pool["facet"].where(pool["facet"].isin(names)))
+        mapped = mapped.dropna(subset=["construct"])[["construct", "text", "key"]]
+        frame = pd.concat([frame, mapped], ignore_index=True).drop_duplicates().reset_index(drop=True)
+    have = set(frame["construct"])
+    unipolar = [c for c in constructs if c.name not in have]
+    if unipolar:
+        warnings.warn(f"{len(unipolar)} construct(s) of {taxonomy.name!r} have no pole descriptors or exemplars "
+                      f"({', '.join(c.name for c in unipolar[:5])}); their score is unipolar (similarity to "
+                      "their keywords, definition and label), not a direction", UnipolarWarning, stacklevel=4)
+        extra = [(c.name, t, 1) for c in unipolar for t in [*c.keywords, c.definition or "", c.display] if t]
+        frame = pd.concat([frame, pd.DataFrame(extra, columns=["construct", "text", "key"])], ignore_index=True)
+    frame.attrs["unipolar"] = [c.name for c in unipolar]
+    return frame

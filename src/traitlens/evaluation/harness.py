@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from traitlens.analysis.assignment import rank_constructs
 from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
@@ -241,9 +242,7 @@ def _assignment(data: SuiteData, method: Method, ctx: MethodContext, taxonomy: T
         strength = result.relevance.set_axis(list(scores.columns), axis=1).to_numpy(dtype=float)
     else:
         strength = np.abs(values) if result.signed else values
-    filled = np.nan_to_num(strength, nan=-np.inf)
-    ranked = np.sort(filled, axis=1)
-    best = filled.argmax(axis=1)
+    best, margin = rank_constructs(strength)
     predicted = [scores.columns[j] for j in best]
     own = np.array([scores.columns.get_loc(t) if t in scores.columns else -1 for t in truth])
     own_score = np.where(own >= 0, values[np.arange(len(values)), np.clip(own, 0, None)], np.nan)
@@ -253,7 +252,7 @@ def _assignment(data: SuiteData, method: Method, ctx: MethodContext, taxonomy: T
         "true_key": data.key if level == "factor" else np.nan,
         "predicted_key": np.sign(own_score) if result.signed else np.nan,
         "score": values[np.arange(len(values)), best],
-        "margin": ranked[:, -1] - ranked[:, -2] if ranked.shape[1] > 1 else np.nan,
+        "margin": margin,
     })
 
 

@@ -21,10 +21,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from traitlens.analysis.profiles import BipolarProfile, contrast_correlations
 from traitlens.analysis.similarity import cosine_matrix
 from traitlens.constructs.bigfive import canonical_factor
+from traitlens.constructs.exemplars import exemplar_pool
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import Encoder
+from traitlens.engine import bipolar, keyword_similarity, label_similarity
 from traitlens.errors import InputError
 from traitlens.evaluation.leakage import exclude_overlaps
 
@@ -116,15 +119,6 @@ def get_method(name: str) -> Method:
     return _REGISTRY[name]()
 
 
-def constructs_at(taxonomy: Taxonomy, level: str) -> list[tuple[str, str]]:
-    """``(name, label)`` of the factors or of the facets of a taxonomy."""
-    if level == "factor":
-        return [(f.name, f.display) for f in taxonomy.factors]
-    if level == "facet":
-        return [(c.name, c.display) for f in taxonomy.factors for c in f.facets]
-    raise InputError(f"level must be 'factor' or 'facet'; got {level!r}")
-
-
 @register_method
 class CosineMethod(Method):
     """Raw cosine: item r predicted by the cosine of the two items; items go to the most similar construct label.
@@ -144,10 +138,7 @@ class CosineMethod(Method):
     def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
                          ctx: MethodContext) -> ConstructScores:
         """Cosine of each item with each construct's label (or name)."""
-        constructs = constructs_at(taxonomy, level)
-        vectors = ctx.encoder.encode(texts + [label for _, label in constructs])
-        sims = cosine_matrix(vectors[: len(texts)], vectors[len(texts):])
-        return ConstructScores(pd.DataFrame(sims, columns=[n for n, _ in constructs]), signed=False)
+        return ConstructScores(label_similarity(texts, taxonomy, level, ctx.encoder), signed=False)
 
 
 @register_method
@@ -162,24 +153,19 @@ class KeywordsMethod(Method):
     description = "factor score = mean cosine with the bigfive-keywords keywords; item r = r of keyword profiles"
     taxonomy = "bigfive-keywords"
 
-    def _profiles(self, texts: list[str], ctx: MethodContext) -> tuple[np.ndarray, pd.DataFrame]:
-        keywords = load_taxonomy(self.taxonomy).keyword_table()
-        vectors = ctx.encoder.encode(texts + keywords["keyword"].tolist())
-        return cosine_matrix(vectors[: len(texts)], vectors[len(texts):]), keywords
-
     def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
         """Pearson r between the items' keyword-similarity profiles."""
-        profiles, _ = self._profiles(texts, ctx)
-        return np.corrcoef(profiles)
+        return np.corrcoef(keyword_similarity(texts, load_taxonomy(self.taxonomy), ctx.encoder).similarity)
 
     def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
                          ctx: MethodContext) -> ConstructScores | None:
         """Mean keyword similarity per Big Five factor, columns named as in ``taxonomy``."""
         if level != "factor":
             return None
-        profiles, keywords = self._profiles(texts, ctx)
-        by_factor = pd.DataFrame(profiles).T.groupby(keywords["factor"].map(canonical_factor).to_numpy()).mean().T
-        columns = {canonical_factor(name): name for name, _ in constructs_at(taxonomy, "factor")}
+        run = keyword_similarity(texts, load_taxonomy(self.taxonomy), ctx.encoder)
+        domains = run.keywords["factor"].map(canonical_factor).to_numpy()
+        by_factor = pd.DataFrame(run.similarity).T.groupby(domains).mean().T
+        columns = {canonical_factor(f.name): f.name for f in taxonomy.factors}
         missing = [c for c in columns if c not in by_factor.columns]
         if missing:
             raise InputError(f"keywords method cannot score {missing}: no such factor in {self.taxonomy}")
@@ -192,43 +178,34 @@ class ProfileMethod(Method):
 
     Exemplars: the ``bigfive-facets`` pole descriptors, the items of every built-in inventory except the
     scored one and its family (leave-one-inventory-out), and the Wulff & Mata IPIP scales from the data
-    folder; all pass the leakage guard. Item correlations are predicted as the cosine of the items'
-    signed score vectors over the 5 domains and 30 facets.
+    folder; all pass the leakage guard. Scores come from :func:`traitlens.engine.bipolar`, the function
+    behind :func:`traitlens.profile`. Item correlations are the cosine of the items' contrast vectors
+    over the 5 domains and 30 facets (:func:`~traitlens.analysis.profiles.contrast_correlations`).
     """
 
     name = "profile"
-    description = "bipolar exemplar prototypes in centred space; key = sign of the score"
+    description = "bipolar exemplar prototypes in centred space; key = sign of the contrast"
 
     def __init__(self) -> None:
-        self._evidence: dict[tuple[str, int], object] = {}
+        self._runs: dict[tuple[str, int], BipolarProfile] = {}
 
-    def _evidence_for(self, texts: list[str], taxonomy: Taxonomy, level: str, ctx: MethodContext) -> object:
-        from traitlens.api import bipolar_evidence
-        from traitlens.constructs.exemplars import exemplar_pool
-
+    def _profile(self, texts: list[str], taxonomy: Taxonomy, level: str, ctx: MethodContext) -> BipolarProfile:
         key = (f"{taxonomy.fingerprint}:{level}", id(ctx))
-        if key not in self._evidence:
+        if key not in self._runs:
             pool = exemplar_pool(exclude_inventory=ctx.inventory, data_dir=ctx.data_dir)
             pool = pool.iloc[ctx.usable_exemplars(pool["text"].tolist(), source="exemplar pool")]
-            self._evidence[key] = bipolar_evidence(texts, taxonomy, level, ctx.encoder, pool)
-        return self._evidence[key]
+            self._runs[key] = bipolar(texts, taxonomy, level, ctx.encoder, pool).profile
+        return self._runs[key]
 
     def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
                          ctx: MethodContext) -> ConstructScores:
-        """Signed bipolar scores; assignment by relevance."""
-        from traitlens.analysis.profiles import relevance, signed_scores
-
-        ev = self._evidence_for(texts, taxonomy, level, ctx)
-        return ConstructScores(pd.DataFrame(signed_scores(ev.high, ev.low), columns=ev.names), signed=True,
-                               relevance=pd.DataFrame(relevance(ev.high, ev.low), columns=ev.names))
+        """Signed contrasts; assignment by relevance."""
+        result = self._profile(texts, taxonomy, level, ctx)
+        names = list(result.constructs)
+        return ConstructScores(pd.DataFrame(result.contrast, columns=names), signed=True,
+                               relevance=pd.DataFrame(result.relevance, columns=names))
 
     def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
-        """Cosine of the items' signed score vectors (5 domains and 30 facets)."""
-        from traitlens.analysis.profiles import signed_scores
-
-        parts = []
-        for level in ("factor", "facet"):
-            ev = self._evidence_for(texts, load_taxonomy("bigfive-facets"), level, ctx)
-            parts.append(signed_scores(ev.high, ev.low))
-        profiles = np.nan_to_num(np.hstack(parts))
-        return cosine_matrix(profiles, profiles)
+        """Cosine of the items' contrast vectors (5 domains and 30 facets)."""
+        taxonomy = load_taxonomy("bigfive-facets")
+        return contrast_correlations(*(self._profile(texts, taxonomy, level, ctx) for level in ("factor", "facet")))

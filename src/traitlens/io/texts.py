@@ -181,3 +181,28 @@ def _read_parquet(path: Path, column: str | None) -> list[str]:
                              line=i, column=name)
     return prepare_texts(["" if v is None else v for v in values], places=range(1, len(values) + 1), unit="row",
                          source=str(path))
+
+
+class LanguageWarning(UserWarning):
+    """Some texts do not look like English; the bundled models and exemplars are English."""
+
+
+_ENGLISH = frozenset(  # function words that are rare outside English
+    "i me my am are was the to of and at with for about like often rarely never always usually get have has "
+    "feel things people others myself when what it that this very can will would don't not you your".split()
+)
+
+
+def warn_if_not_english(texts: Sequence[str]) -> None:
+    """Warn (:class:`LanguageWarning`) about texts that do not look English, naming up to three."""
+    odd = []
+    for text in texts:
+        letters = [c for c in text if c.isalpha()]
+        words = [w.strip(".,!?;:'\"").casefold() for w in text.split()]
+        non_ascii = sum(not c.isascii() for c in letters) / max(len(letters), 1)
+        if non_ascii > 0.3 or (len(words) >= 4 and not _ENGLISH.intersection(words)):
+            odd.append(text)
+    if odd:
+        shown = "; ".join(repr(t[:40]) for t in odd[:3])
+        warnings.warn(f"{len(odd)} text(s) may not be English ({shown}); the models and exemplars are English, "
+                      "so their scores are less reliable", LanguageWarning, stacklevel=3)

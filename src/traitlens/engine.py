@@ -1,0 +1,98 @@
+"""The engine: how every question is answered, once, for the API, the CLI, the evaluation harness and the web.
+
+Each function here takes resolved inputs (clean texts, a :class:`~traitlens.constructs.taxonomy.Taxonomy`,
+an :class:`~traitlens.encoders.Encoder`, an exemplar pool), encodes everything it needs in **one**
+``encode`` batch (so the cache and the model see each text once), makes **one** pure call into
+:mod:`traitlens.analysis`, and returns the pure result with its provenance record. Validation of user
+input, defaults and DataFrame shaping for people live in :mod:`traitlens.api`; the harness calls these
+functions directly, so what it measures is what users get.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from traitlens.analysis.profiles import BipolarProfile, bipolar_profile
+from traitlens.analysis.similarity import cosine_matrix
+from traitlens.constructs.exemplars import construct_exemplars, constructs_at
+from traitlens.constructs.taxonomy import Taxonomy
+from traitlens.encoders.base import Encoder
+from traitlens.provenance import make_provenance
+
+
+@dataclass(frozen=True)
+class KeywordSimilarity:
+    """Texts × keywords cosine similarities and the keyword table they refer to."""
+
+    similarity: np.ndarray
+    keywords: pd.DataFrame
+    provenance: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ProfileRun:
+    """A :class:`~traitlens.analysis.profiles.BipolarProfile` with its provenance."""
+
+    profile: BipolarProfile
+    provenance: dict[str, Any]
+
+
+def taxonomy_record(taxonomy: Taxonomy) -> dict[str, str]:
+    """The provenance entry of a taxonomy: ``name`` and ``fingerprint``."""
+    return {"name": taxonomy.name, "fingerprint": taxonomy.fingerprint}
+
+
+def keyword_similarity(texts: list[str], taxonomy: Taxonomy, encoder: Encoder) -> KeywordSimilarity:
+    """Cosine of every text with every keyword of ``taxonomy`` (texts and keywords in one batch)."""
+    keywords = taxonomy.keyword_table()
+    vectors = encoder.encode(texts + keywords["keyword"].tolist())
+    sims = cosine_matrix(vectors[: len(texts)], vectors[len(texts):])
+    return KeywordSimilarity(sims, keywords, make_provenance(encoder, taxonomy=taxonomy_record(taxonomy)))
+
+
+def label_similarity(texts: list[str], taxonomy: Taxonomy, level: str, encoder: Encoder) -> pd.DataFrame:
+    """Cosine of every text with the label of every construct at ``level`` (columns: construct names)."""
+    constructs = constructs_at(taxonomy, level)
+    vectors = encoder.encode(texts + [c.display for c in constructs])
+    sims = cosine_matrix(vectors[: len(texts)], vectors[len(texts):])
+    return pd.DataFrame(sims, columns=[c.name for c in constructs])
+
+
+def bipolar(texts: list[str], taxonomy: Taxonomy, level: str, encoder: Encoder,
+            pool: pd.DataFrame | None) -> ProfileRun:
+    """Score texts on the high and low poles of the constructs of ``taxonomy`` at ``level``.
+
+    Parameters
+    ----------
+    texts : list of str
+        Clean texts (see :func:`traitlens.io.texts.prepare_texts`).
+    taxonomy : Taxonomy
+    level : {"factor", "facet"}
+    encoder : Encoder
+    pool : DataFrame or None
+        Exemplars beyond the taxonomy's pole descriptors
+        (:func:`traitlens.constructs.exemplars.exemplar_source`).
+
+    Returns
+    -------
+    ProfileRun
+        The profile (see :mod:`traitlens.analysis.profiles`) and its provenance (model, taxonomy,
+        level, exemplar counts and sources, unipolar constructs).
+    """
+    exemplars = construct_exemplars(taxonomy, level, pool)
+    names = [c.name for c in constructs_at(taxonomy, level)]
+    vectors = encoder.encode(texts + exemplars["text"].tolist())
+    result = bipolar_profile(texts, vectors[: len(texts)], vectors[len(texts):], exemplars["construct"],
+                             exemplars["key"], names)
+    counts = exemplars.groupby("construct").size()
+    provenance = make_provenance(
+        encoder, taxonomy=taxonomy_record(taxonomy), level=level,
+        exemplars={"n": len(exemplars), "min_per_construct": int(counts.min()),
+                   "sources": sorted(set(pool["source"])) if pool is not None and len(pool) else ["taxonomy"]},
+        unipolar=exemplars.attrs["unipolar"],
+    )
+    return ProfileRun(result, provenance)

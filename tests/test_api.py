@@ -1,0 +1,211 @@
+"""The public API: fast tests with the deterministic fake encoder, and real-model checks (slow)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import traitlens
+from traitlens.api import assign, infer_keys, loadings, profile
+from traitlens.constructs.exemplars import UnipolarWarning, exemplar_pool
+from traitlens.errors import InputError
+from traitlens.evaluation.leakage import exclude_overlaps
+from traitlens.io.texts import InputWarning, LanguageWarning
+
+BEHAVIOURS = Path(__file__).parent / "data" / "behaviours.csv"
+TEXTS = ["I stay calm under pressure.", "I panic under pressure.", "I love big parties.", "I keep my room neat."]
+
+
+# --- similarity -----------------------------------------------------------------------------------------------
+def test_api_reference_layout_and_provenance(fake_encoder):
+    frame = traitlens.similarity(traitlens.EXAMPLE_SENTENCES, model=fake_encoder)
+    assert frame.shape == (75, 4)
+    assert list(frame.columns) == ["sentence", "factor", "keyword", "similarity"]
+    assert frame["sentence"].iloc[0] == "I like to work hard." and frame["keyword"].iloc[0] == "Creativity"
+    prov = frame.attrs["provenance"]
+    assert prov["model"] == {"id": fake_encoder.name, "fingerprint": fake_encoder.fingerprint, "dim": 16}
+    assert prov["taxonomy"]["name"] == "bigfive-keywords"
+    assert prov["traitlens_version"] == traitlens.__version__
+    v = fake_encoder.encode(["I like to work hard.", "Creativity"])
+    assert frame["similarity"].iloc[0] == pytest.approx(float(v[0] @ v[1]), abs=1e-6)
+
+
+def test_api_encodes_texts_and_keywords_in_one_batch(fake_encoder):
+    traitlens.similarity(["Creativity", "x", "x"], model=fake_encoder, cache=False)
+    assert fake_encoder.calls == 1
+    assert len(fake_encoder.seen) == 16  # 'x' once, 'Creativity' once (it is also a keyword)
+
+
+def test_duplicates_reported_once_per_occurrence(fake_encoder):
+    with pytest.warns(InputWarning, match="more than once"):
+        frame = traitlens.similarity(["a", "b", "a"], model=fake_encoder)
+    assert frame["sentence"].tolist()[::15] == ["a", "b", "a"]
+    assert len(frame) == 45
+
+
+def test_single_text_gives_a_frame(fake_encoder):
+    frame = traitlens.similarity(["only one"], model=fake_encoder)
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 15
+
+
+def test_facet_column_appears_for_facet_taxonomies(tmp_path, fake_encoder):
+    path = tmp_path / "t.yaml"
+    path.write_text("name: t\nfactors:\n  - name: A\n    facets:\n      - name: A1\n        keywords: [x]\n")
+    frame = traitlens.similarity(["s"], taxonomy=path, model=fake_encoder)
+    assert list(frame.columns) == ["sentence", "factor", "facet", "keyword", "similarity"]
+    assert frame.attrs["provenance"]["taxonomy"]["name"] == "t"
+
+
+# --- profile family, fake encoder -----------------------------------------------------------------------------
+def test_profile_layout_provenance_and_one_batch(fake_encoder):
+    frame = profile(TEXTS, model=fake_encoder, cache=False)
+    assert list(frame.columns) == ["text", "construct", "score", "contrast", "relevance", "high", "low",
+                                   "confidence"]
+    assert len(frame) == 4 * 5 and frame["text"].tolist()[::5] == TEXTS
+    assert fake_encoder.calls == 1  # texts and every exemplar in one batch
+    np.testing.assert_allclose(frame["contrast"], frame["high"] - frame["low"])
+    np.testing.assert_allclose(frame["relevance"], np.fmax(frame["high"], frame["low"]))
+    prov = frame.attrs["provenance"]
+    assert prov["analysis"] == "profile" and prov["taxonomy"]["name"] == "bigfive" and prov["level"] == "factor"
+    assert prov["model"]["fingerprint"] == fake_encoder.fingerprint and prov["exemplars"]["n"] > 100
+
+
+def test_headline_ranks_like_assign_and_loadings_agree(fake_encoder):
+    frame = profile(TEXTS, model=fake_encoder)
+    a = assign(TEXTS, model=fake_encoder, min_margin=0)
+    top = frame.loc[frame["score"].abs().groupby(frame["text"], sort=False).idxmax()]
+    assert top["construct"].tolist() == a["construct"].tolist()
+    assert (np.sign(top["contrast"]).astype(int).tolist() == a["key"].tolist())
+    table = loadings(TEXTS, model=fake_encoder)
+    assert table.index.name == "text" and list(table.columns) == list(dict.fromkeys(frame["construct"]))
+    np.testing.assert_allclose(table.to_numpy().ravel(), frame["score"].to_numpy())
+    assert list(a.columns) == ["text", "construct", "key", "score", "margin", "confident"]
+    assert a.attrs["provenance"]["min_margin"] == 0
+
+
+def test_assign_rejects_bad_margin_and_unknown_level(fake_encoder):
+    with pytest.raises(InputError, match="min_margin"):
+        assign(["x"], model=fake_encoder, min_margin=2)
+    with pytest.raises(InputError, match="level must be"):
+        profile(["x"], level="domain", model=fake_encoder)
+    with pytest.raises(InputError, match="has no facets"):
+        profile(["x"], taxonomy="bigfive", level="facet", model=fake_encoder)
+    with pytest.raises(InputError, match="exemplars must be"):
+        profile(["x"], exemplars="everything", model=fake_encoder)
+
+
+def test_facet_level_and_user_exemplars(fake_encoder):
+    frame = profile(["x"], taxonomy="bigfive-facets", level="facet", model=fake_encoder, exemplars="taxonomy")
+    assert len(frame) == 30 and frame.attrs["provenance"]["exemplars"]["sources"] == ["taxonomy"]
+    own = pd.DataFrame({"text": ["I plan.", "I dawdle."], "factor": ["Conscientiousness"] * 2,
+                        "facet": [None, None], "key": [1, -1]})
+    frame = profile(["x"], model=fake_encoder, exemplars=own)
+    assert frame.attrs["provenance"]["exemplars"]["sources"] == ["user"]
+    with pytest.raises(InputError, match="lacks columns"):
+        profile(["x"], model=fake_encoder, exemplars=own.drop(columns="key"))
+
+
+def test_infer_keys_with_construct_is_the_sign_of_the_contrast(fake_encoder):
+    frame = profile(TEXTS, model=fake_encoder)
+    contrast = frame[frame["construct"] == "Neuroticism"]["contrast"].to_numpy()
+    out = infer_keys(TEXTS, construct="Neuroticism", model=fake_encoder)
+    assert list(out.columns) == ["text", "key", "inferred", "score"]
+    np.testing.assert_allclose(out["score"], contrast)
+    assert out["key"].tolist() == np.where(contrast >= 0, 1, -1).tolist() and out["inferred"].all()
+    known = [-1 if contrast[0] >= 0 else 1, np.nan, np.nan, np.nan]  # disagrees with the axis: flip it
+    flipped = infer_keys(TEXTS, keys=known, construct="Neuroticism", model=fake_encoder)
+    assert flipped["key"].tolist() == (-out["key"]).tolist() and flipped["inferred"].tolist()[0] is False
+    with pytest.raises(InputError, match="not one of"):
+        infer_keys(TEXTS, construct="Honesty", model=fake_encoder)
+    with pytest.raises(InputError, match="keys must be"):
+        infer_keys(["a b", "c d"], keys=[2, 1], model=fake_encoder)
+    with pytest.raises(InputError, match="entries"):
+        infer_keys(["a b", "c d"], keys=[1], model=fake_encoder)
+
+
+def test_taxonomy_without_poles_is_unipolar_with_warning(fake_encoder, tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text("name: t\nfactors:\n  - name: Tidiness\n    keywords: [tidy]\n  - name: Sociability\n"
+                    "    keywords: [sociable, outgoing]\n")
+    with pytest.warns(UnipolarWarning, match="unipolar"):
+        frame = profile(["I keep my room neat."], taxonomy=path, model=fake_encoder, exemplars="taxonomy")
+    assert frame["low"].isna().all() and (frame["score"] >= 0).all()
+    assert frame.attrs["provenance"]["unipolar"] == ["Tidiness", "Sociability"]
+
+
+def test_language_warning(fake_encoder):
+    with pytest.warns(LanguageWarning, match="may not be English"):
+        profile(["Het weer is vandaag erg mooi in Amsterdam."], model=fake_encoder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LanguageWarning)
+        profile(["I keep my room neat."], model=fake_encoder)
+
+
+# --- real bundled model ---------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_profile_direction(real_encoder):
+    frame = profile(["I stay calm under pressure.", "I panic under pressure."], model=real_encoder,
+                    exemplars="taxonomy")
+    n = frame[frame["construct"] == "Neuroticism"].set_index("text")["score"]
+    assert n["I stay calm under pressure."] < 0 < n["I panic under pressure."]
+    assert frame.attrs["provenance"]["model"]["dim"] == 384 and frame.attrs["provenance"]["unipolar"] == []
+    single = profile(["I love big parties."], model=real_encoder)
+    assert len(single) == 5 and single.loc[single["score"].abs().idxmax(), "construct"] == "Extraversion"
+
+
+@pytest.mark.slow
+def test_assign_and_loadings(real_encoder):
+    texts = ["I avoid crowds.", "I get chores done right away.", "I worry about everything."]
+    a = assign(texts, model=real_encoder, min_margin=0.0)
+    assert a["construct"].tolist() == ["Extraversion", "Conscientiousness", "Neuroticism"]
+    assert a["key"].tolist() == [-1, 1, 1] and a["confident"].all()
+    table = loadings(texts, model=real_encoder)
+    assert table.shape == (3, 5) and table.loc["I avoid crowds.", "Extraversion"] < 0
+    assert table.abs().idxmax(axis=1).tolist() == a["construct"].tolist()
+
+
+@pytest.mark.slow
+def test_facet_level(real_encoder):
+    a = assign(["I love to read challenging material."], taxonomy="bigfive-facets", level="facet",
+               model=real_encoder, min_margin=0)
+    assert a["construct"].iloc[0] == "Intellect"
+
+
+@pytest.mark.slow
+def test_infer_keys_of_a_scale_leave_one_inventory_out(real_encoder):
+    items = traitlens.load_inventory("ipip50").items
+    pool = exemplar_pool(exclude_inventory="ipip50")
+    kept, _ = exclude_overlaps(items["text"].tolist(), pool["text"].tolist(), encoder=real_encoder)
+    pool = pool.iloc[kept]
+    correct = 0
+    for factor in ["Extraversion", "Neuroticism", "Conscientiousness", "Agreeableness", "Openness"]:
+        scale = items[items["factor"] == factor]
+        out = infer_keys(scale["text"], construct=factor, model=real_encoder, exemplars=pool)
+        correct += int((out["key"].to_numpy() == scale["factor_key"].to_numpy()).sum())
+        assert out["inferred"].all()
+        some = infer_keys(scale["text"], keys=[scale["factor_key"].iloc[0]] + [np.nan] * 9, model=real_encoder)
+        assert some["key"].iloc[0] == scale["factor_key"].iloc[0] and not some["inferred"].iloc[0]
+    assert correct / 50 >= 0.74  # measured .76 (38/50; leave-one-inventory-out, duplicates excluded)
+
+
+@pytest.mark.slow
+def test_behaviour_development_set(real_encoder):
+    """The 60 behaviour descriptions: domain, sign, and the chart reading the same as assign."""
+    data = pd.read_csv(BEHAVIOURS)
+    assert len(data) >= 50 and data.groupby(["factor", "pole"]).size().min() >= 5
+    _, dropped = exclude_overlaps(data["text"].tolist(), exemplar_pool()["text"].tolist(), encoder=real_encoder)
+    assert dropped.empty, "a development sentence duplicates an exemplar"
+    a = assign(data["text"], model=real_encoder)
+    frame = profile(data["text"], model=real_encoder)
+    scores = frame.set_index(["text", "construct"])["score"]
+    domain = np.mean(a["construct"].to_numpy() == data["factor"].to_numpy())
+    sign = np.mean([np.sign(scores[(t, f)]) == (1 if p == "high" else -1)
+                    for t, f, p in zip(data["text"], data["factor"], data["pole"], strict=True)])
+    chart = frame.loc[frame["score"].abs().groupby(frame["text"], sort=False).idxmax(), "construct"].to_numpy()
+    assert np.mean(chart == a["construct"].to_numpy()) >= 0.95  # measured 1.00 (|contrast|: .28)
+    assert np.mean(chart == data["factor"].to_numpy()) >= domain
+    assert domain >= 0.85 and sign >= 0.80  # measured .883 and .850: below the .90 targets
