@@ -48,8 +48,6 @@ gives a warning.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 import warnings
@@ -62,6 +60,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from traitlens.constructs._builtin import builtin_names, load_named
 from traitlens.errors import InputError
+from traitlens.fingerprint import content_fingerprint
 from traitlens.io.sources import line_of, load_yaml_with_lines, read_delimited
 
 _BUILTIN_PACKAGE = "traitlens.constructs.data.inventories"
@@ -271,8 +270,7 @@ class Inventory(BaseModel):
     @property
     def fingerprint(self) -> str:
         """12-hex-digit SHA-256 of the inventory's content (recorded in provenance)."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+        return content_fingerprint(self.model_dump(mode="json"))
 
 
 class _Meta(BaseModel):

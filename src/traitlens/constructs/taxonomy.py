@@ -25,8 +25,6 @@ descriptor rather than a keyword). The taxonomy is named after the file stem.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from traitlens.constructs._builtin import builtin_names, load_named
 from traitlens.errors import InputError
+from traitlens.fingerprint import content_fingerprint
 from traitlens.io.sources import line_of, load_yaml_with_lines, read_delimited, validation_error
 
 _BUILTIN_PACKAGE = "traitlens.constructs.data.taxonomies"
@@ -154,8 +153,7 @@ class Taxonomy(BaseModel):
     @property
     def fingerprint(self) -> str:
         """12-hex-digit SHA-256 of the taxonomy's content (recorded in provenance)."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode()).hexdigest()[:12]
+        return content_fingerprint(self.model_dump(mode="json"))
 
     def keyword_table(self) -> pd.DataFrame:
         """One row per keyword: ``factor, facet, keyword`` (facet is None for factor-level keywords).

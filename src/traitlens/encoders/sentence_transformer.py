@@ -14,7 +14,6 @@ Model resolution, in order:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -27,6 +26,7 @@ import numpy as np
 
 from traitlens.encoders.base import Encoder, l2_normalize
 from traitlens.errors import ModelUnavailableError
+from traitlens.fingerprint import files_fingerprint
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), "all-minilm-l6-v2"}
@@ -137,20 +137,7 @@ def fingerprint_folder(path: Path) -> str:
     files = sorted(
         p for p in path.rglob("*") if p.is_file() and p.name not in _FINGERPRINT_SKIP and ".cache" not in p.parts
     )
-    stats = tuple((str(p.relative_to(path)), str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
-    return _fingerprint_files(stats)  # memoised per process on (name, path, size, mtime)
-
-
-@lru_cache(maxsize=32)
-def _fingerprint_files(files: tuple[tuple[str, str, int, int], ...]) -> str:
-    digest = hashlib.sha256()
-    for rel, full, _size, _mtime in files:
-        digest.update(rel.encode() + b"\0")
-        with open(full, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
+    return files_fingerprint(path, files)
 
 
 class SentenceTransformerEncoder(Encoder):
