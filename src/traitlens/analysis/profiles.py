@@ -41,7 +41,6 @@ import pandas as pd
 
 from traitlens.analysis.assignment import rank_constructs
 from traitlens.analysis.similarity import cosine_matrix
-from traitlens.encoders.base import l2_normalize
 from traitlens.errors import InputError
 
 #: Softmax temperature of the ``confidence`` column of a profile.
@@ -49,8 +48,10 @@ CONFIDENCE_TEMPERATURE = 0.05
 
 
 def centre(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
-    """Subtract ``center`` and re-normalise rows to unit length."""
-    return l2_normalize(np.asarray(vectors, dtype=np.float64) - center)
+    """Subtract ``center`` and re-normalise rows to unit length (zero rows stay zero), in float64."""
+    x = np.asarray(vectors, dtype=np.float64) - center
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1, norms)
 
 
 def pole_prototypes(
