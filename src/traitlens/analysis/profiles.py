@@ -266,8 +266,9 @@ def orient_keys(projection: np.ndarray, known: np.ndarray | None = None,
     projection : (n,) array
         Each item's signed position on a construct axis.
     known : (n,) array, optional
-        Known keys (+1/-1), NaN where unknown. If flipping the axis makes more known keys agree, it
-        is flipped (ties: keep); known keys are kept as given.
+        Known keys (+1/-1), NaN where unknown; kept as given. The axis is flipped if the known keys
+        disagree with it in sum, each weighted by its item's projection (``sum(known * projection) <
+        0``; ties keep), so an item that sits near the middle of the axis cannot flip a whole scale.
     majority : bool
         Without known keys, flip so that most items get +1 (for an axis whose sign is arbitrary,
         such as a principal component).
@@ -283,7 +284,7 @@ def orient_keys(projection: np.ndarray, known: np.ndarray | None = None,
     known_arr = np.full(len(keys), np.nan) if known is None else np.asarray(known, dtype=float)
     have = np.isfinite(known_arr)
     if have.any():
-        flip = np.sum(keys[have] == known_arr[have]) < np.sum(-keys[have] == known_arr[have])
+        flip = float(np.sum(known_arr[have] * proj[have])) < 0
     else:
         flip = majority and keys.sum() < 0
     if flip:
@@ -303,10 +304,9 @@ def infer_keys(vectors: np.ndarray, known: Sequence[float] | None = None,
     known : sequence of float, optional
         Known keys, NaN where unknown. They orient the axis and are kept as given.
     axis : (d,) array, optional
-        A construct direction (:meth:`BipolarProfile.axis`). Without it: with at least one known key,
-        the key-signed mean of the known items (centred on the scale mean); otherwise the first
-        principal component of the items, which separates the two poles of a scale with reversed
-        items.
+        A construct direction (:meth:`BipolarProfile.axis`). Without it the axis is the first
+        principal component of the items (centred on their mean), which separates the two poles of a
+        scale with reversed items.
 
     Returns
     -------
@@ -316,19 +316,16 @@ def infer_keys(vectors: np.ndarray, known: Sequence[float] | None = None,
 
     Notes
     -----
-    Orientation follows :func:`orient_keys`: with a given axis, the projection's sign is the key
-    unless the known keys disagree; with a principal component the global sign is arbitrary and is
-    fixed so that most items get +1.
+    Orientation follows :func:`orient_keys`: the known keys flip the axis if they disagree with it in
+    (projection-weighted) sum; without known keys a given axis keeps its sign, and a principal component (whose sign is
+    arbitrary) is oriented so that most items get +1. The space matters: in raw embedding space the
+    first component is mostly topic, in the space of a profile's contrasts it is direction (measured
+    in :func:`traitlens.api.infer_keys`).
     """
     x = np.asarray(vectors, dtype=np.float64)
-    known_arr = np.full(len(x), np.nan) if known is None else np.asarray(known, dtype=float)
-    have = np.isfinite(known_arr)
-    from_components = False
-    if axis is None:
+    from_components = axis is None
+    if from_components:
         x = x - x.mean(axis=0)
-        if have.any():
-            axis = (x[have] * known_arr[have, None]).sum(axis=0)
-        else:
-            axis = np.linalg.svd(x, full_matrices=False)[2][0]
-            from_components = True
-    return orient_keys(x @ axis, known_arr, majority=from_components)
+        axis = np.linalg.svd(x, full_matrices=False)[2][0]
+    return orient_keys(x @ axis, None if known is None else np.asarray(known, dtype=float),
+                       majority=from_components)
