@@ -12,6 +12,8 @@ load_taxonomy         built-in or user construct models (YAML / CSV)
 load_inventory        built-in or user inventories: items, scales, keys (CSV / YAML)
 load_encoder          sentence-transformers encoders with the embedding cache
 evaluate              validity figures of a method and model on real response data (traitlens.evaluation)
+
+Warnings: InputWarning (texts skipped or duplicated), LanguageWarning, UnipolarWarning, CacheWarning.
 """
 
 from typing import Any
@@ -20,23 +22,29 @@ __version__ = "0.1.0"
 
 from traitlens.analysis.similarity import aggregate_similarity  # noqa: E402
 from traitlens.api import assign, infer_keys, loadings, profile, similarity  # noqa: E402
-from traitlens.cache import EmbeddingCache  # noqa: E402
+from traitlens.cache import CacheWarning, EmbeddingCache  # noqa: E402
+from traitlens.constructs.exemplars import UnipolarWarning  # noqa: E402
 from traitlens.constructs.inventory import Inventory, builtin_inventories, load_inventory  # noqa: E402
 from traitlens.constructs.taxonomy import Taxonomy, builtin_taxonomies, load_taxonomy  # noqa: E402
 from traitlens.encoders import DEFAULT_MODEL, Encoder, load_encoder  # noqa: E402
 from traitlens.errors import InputError, ModelUnavailableError, TraitlensError  # noqa: E402
 from traitlens.examples import EXAMPLE_SENTENCES  # noqa: E402
+from traitlens.io.texts import InputWarning, LanguageWarning  # noqa: E402
 
 __all__ = [
+    "CacheWarning",
     "DEFAULT_MODEL",
     "EXAMPLE_SENTENCES",
     "EmbeddingCache",
     "Encoder",
     "InputError",
+    "InputWarning",
     "Inventory",
+    "LanguageWarning",
     "ModelUnavailableError",
     "Taxonomy",
     "TraitlensError",
+    "UnipolarWarning",
     "__version__",
     "aggregate_similarity",
     "assign",
