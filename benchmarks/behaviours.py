@@ -4,7 +4,9 @@ For the bundled all-MiniLM-L6-v2 and all-mpnet-base-v2 (fetched into .models/ li
 scores the development set with `traitlens.profile` / `traitlens.assign` (default exemplars: taxonomy
 descriptors + built-in inventory items; none duplicates a sentence, checked with the leakage guard) and
 reports domain accuracy, sign accuracy of the own-domain score, and key accuracy, with item-bootstrap
-95% CIs. Writes benchmarks/results/behaviours.json.
+95% CIs; and how the profile chart reads: the share of texts whose tallest bar (largest |score|) is
+the assigned construct, and is the true domain (and, for comparison, the tallest |contrast|).
+Writes benchmarks/results/behaviours.json.
 """
 
 from __future__ import annotations
@@ -35,16 +37,26 @@ def main() -> None:
     results = []
     for encoder in (SentenceTransformerEncoder(), SentenceTransformerEncoder(mpnet)):
         a = traitlens.assign(data["text"], model=encoder)
-        scores = traitlens.profile(data["text"], model=encoder).set_index(["text", "construct"])["score"]
+        frame = traitlens.profile(data["text"], model=encoder)
+        scores = frame.set_index(["text", "construct"])["score"]
+        # what a reader of the profile chart sees: the construct of the tallest bar (largest |score|)
+        chart = frame.loc[frame["score"].abs().groupby(frame["text"], sort=False).idxmax(), "construct"].to_numpy()
+        contrast_top = frame.loc[frame["contrast"].abs().groupby(frame["text"], sort=False).idxmax(),
+                                 "construct"].to_numpy()
         pole = np.where(data["pole"] == "high", 1, -1)
         domain_ok = a["construct"].to_numpy() == data["factor"].to_numpy()
         sign_ok = np.array([np.sign(scores[(t, f)]) == p for t, f, p in zip(data["text"], data["factor"], pole,
                                                                               strict=True)])
         key_ok = domain_ok & (a["key"].to_numpy() == pole)
+        flags = {
+            "domain_accuracy": domain_ok, "sign_accuracy": sign_ok, "domain_and_key_accuracy": key_ok,
+            "chart_agrees_with_assign": chart == a["construct"].to_numpy(),
+            "chart_domain_accuracy": chart == data["factor"].to_numpy(),
+            "contrast_chart_agrees_with_assign": contrast_top == a["construct"].to_numpy(),
+        }
 
-        def stat(idx, domain_ok=domain_ok, sign_ok=sign_ok, key_ok=key_ok):
-            return {"domain_accuracy": domain_ok[idx].mean(), "sign_accuracy": sign_ok[idx].mean(),
-                    "domain_and_key_accuracy": key_ok[idx].mean()}
+        def stat(idx, flags=flags):
+            return {name: values[idx].mean() for name, values in flags.items()}
 
         point = stat(np.arange(len(data)))
         cis = bootstrap(stat, len(data), n_boot=2000, seed=0)
