@@ -43,26 +43,28 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from traitlens.constructs.bigfive import canonical_factor
+from traitlens.datasets.specs import SPI_DOMAINS
+from traitlens.io.sources import read_frame
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "src" / "traitlens" / "constructs" / "data" / "inventories"
 
-FACTORS = {
-    "E": "Extraversion", "Extraversion": "Extraversion", "Extra": "Extraversion",
-    "N": "Neuroticism", "Neuroticism": "Neuroticism", "Neuro": "Neuroticism",
-    "A": "Agreeableness", "Agreeableness": "Agreeableness", "Agree": "Agreeableness",
-    "C": "Conscientiousness", "Conscientiousness": "Conscientiousness", "Consc": "Conscientiousness",
-    "O": "Openness", "Openness": "Openness", "Open": "Openness", "Openness to Experience": "Openness",
-}
 COLUMNS = ["item", "text", "scale", "key", "level"]
 
 
 def canonical(factor: str) -> str:
-    """The canonical Big Five factor name of a code or label."""
-    try:
-        return FACTORS[factor.strip()]
-    except KeyError:
-        raise SystemExit(f"unknown Big Five factor label {factor!r}") from None
+    """The canonical Big Five factor name of a code or label (never Emotional Stability: it is keyed the other way)."""
+    name = canonical_factor(factor)
+    if name is None:
+        raise SystemExit(f"unknown Big Five factor label {factor!r}")
+    return name
+
+
+def read(path: Path) -> pd.DataFrame:
+    """A CSV file of the shared data, read by traitlens' reader (errors name file, line and column)."""
+    return read_frame(path).data
 
 
 def row(item: object, text: str, scale: str, key: object, level: str) -> dict[str, object]:
@@ -73,10 +75,15 @@ def row(item: object, text: str, scale: str, key: object, level: str) -> dict[st
     return {"item": str(item), "text": str(text).strip(), "scale": scale, "key": k, "level": level}
 
 
+def factor_rows(keys: pd.DataFrame, item: str, text: str) -> list[dict[str, object]]:
+    """The rows of a Big Five keys table (one item per row, columns ``factor`` and ``key``), level factor."""
+    return [row(r[item], r[text], canonical(r["factor"]), r["key"], "factor") for r in keys.to_dict("records")]
+
+
 def ipip50(data: Path) -> tuple[list[dict[str, object]], dict[str, str]]:
     """IPIP Big-Five Factor Markers, 50 items, ids as in the openpsychometrics BIG5 data."""
-    keys = pd.read_csv(data / "openpsychometrics_big5_2012" / "ipip50_items_keys.csv")
-    rows = [row(r.item_big5_2012, r.text, canonical(r.factor), r.key, "factor") for r in keys.itertuples()]
+    keys = read(data / "openpsychometrics_big5_2012" / "ipip50_items_keys.csv")
+    rows = factor_rows(keys, "item_big5_2012", "text")
     meta = {
         "description": "IPIP Big-Five Factor Markers (Goldberg 1992), 50 items, 10 per factor; item ids E1..O10 "
                        "as in the openpsychometrics.org BIG5 (2012) data; keys relative to the factor as named "
@@ -91,8 +98,7 @@ def ipip50(data: Path) -> tuple[list[dict[str, object]], dict[str, str]]:
 
 def bfi(data: Path) -> tuple[list[dict[str, object]], dict[str, str]]:
     """psych::bfi, 25 IPIP items (SAPA project), factor and key only."""
-    keys = pd.read_csv(data / "psych_bfi" / "bfi_items_keys.csv")
-    rows = [row(r.item, r.text, canonical(r.factor), r.key, "factor") for r in keys.itertuples()]
+    rows = factor_rows(read(data / "psych_bfi" / "bfi_items_keys.csv"), "item", "text")
     meta = {
         "description": "The 25 IPIP items of psych::bfi (SAPA project), 5 per factor; item ids A1..O5 as in "
                        "the bfi data; standard bfi.keys (-A1, -C4, -C5, -E1, -E2, -O2, -O5). Little-12 aspects "
@@ -106,7 +112,7 @@ def bfi(data: Path) -> tuple[list[dict[str, object]], dict[str, str]]:
 
 def ipip_neo(data: Path, n: int) -> tuple[list[dict[str, object]], dict[str, str]]:
     """IPIP-NEO-120 or -300: domain (factor) and facet, one key for both."""
-    keys = pd.read_csv(data / f"ipip_neo_{n}" / f"ipip_neo_{n}_items_keys.csv").sort_values("num")
+    keys = read(data / f"ipip_neo_{n}" / f"ipip_neo_{n}_items_keys.csv").sort_values("num")
     rows = []
     for r in keys.itertuples():
         rows.append(row(r.num, r.text, canonical(r.domain_name), r.key, "factor"))
@@ -137,11 +143,11 @@ def ipip_neo(data: Path, n: int) -> tuple[list[dict[str, object]], dict[str, str
 def spi135(data: Path) -> tuple[list[dict[str, object]], dict[str, str]]:
     """SAPA Personality Inventory: 5 Big Five factors (70 items) and 27 narrow scales."""
     folder = data / "sapa_spi135"
-    items = pd.read_csv(folder / "spi_items_keys.csv")
-    long = pd.read_csv(folder / "spi_keys_long.csv")
+    items = read(folder / "spi_items_keys.csv")
+    long = read(folder / "spi_keys_long.csv")
     order = {item: i for i, item in enumerate(items["item_id"])}
     text = dict(zip(items["item_id"], items["item"], strict=True))
-    long = long.assign(narrow=~long["scale"].isin(["Agree", "Consc", "Extra", "Neuro", "Open"]),
+    long = long.assign(narrow=~long["scale"].isin(SPI_DOMAINS),
                        pos=long["item"].map(order))
     if long["pos"].isna().any():
         raise SystemExit("spi_keys_long.csv names items missing from spi_items_keys.csv")
@@ -163,9 +169,9 @@ def spi135(data: Path) -> tuple[list[dict[str, object]], dict[str, str]]:
 
 def adjectives100(data: Path) -> tuple[list[dict[str, object]], dict[str, str]]:
     """Goldberg's 100 unipolar Big Five adjective markers, ids V1..V100."""
-    keys = pd.read_csv(data / "goldberg_big5_100_adjectives" / "adjectives_keys.csv")
+    keys = read(data / "goldberg_big5_100_adjectives" / "adjectives_keys.csv")
     keys = keys.assign(pos=keys["item"].str.removeprefix("V").astype(int)).sort_values("pos")
-    rows = [row(r.item, r.adjective, canonical(r.factor), r.key, "factor") for r in keys.itertuples()]
+    rows = factor_rows(keys, "item", "adjective")
     meta = {
         "description": "Goldberg's 100 Big Five adjective markers (single words), 20 per factor; item ids "
                        "V1..V100 as in psychTools::big5.100.adjectives.",

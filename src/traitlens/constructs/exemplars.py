@@ -18,17 +18,17 @@ rewordings with the leakage guard.
 
 from __future__ import annotations
 
-import csv
 import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from traitlens.constructs.bigfive import canonical_factor
+from traitlens.constructs.bigfive import canonical_factor, keyed_domain
 from traitlens.constructs.inventory import builtin_inventories, load_inventory
 from traitlens.constructs.taxonomy import Construct, Taxonomy, load_taxonomy
 from traitlens.errors import InputError
+from traitlens.io.sources import read_delimited
 
 COLUMNS = ["text", "factor", "facet", "key", "source"]
 
@@ -40,17 +40,6 @@ INVENTORY_FAMILIES: dict[str, set[str]] = {
     "bfi": {"bfi"},
     "spi135": {"spi135"},
     "adjectives100": {"adjectives100"},
-}
-
-_DOMAIN_LABELS = {
-    "extraversion": ("Extraversion", 1),
-    "neuroticism": ("Neuroticism", 1),
-    "emotional stability": ("Neuroticism", -1),
-    "agreeableness": ("Agreeableness", 1),
-    "conscientiousness": ("Conscientiousness", 1),
-    "openness": ("Openness", 1),
-    "openness to experience": ("Openness", 1),
-    "intellect": ("Openness", 1),
 }
 
 
@@ -111,23 +100,24 @@ def wulff_exemplars(data_dir: str | Path, facet_names: set[str]) -> pd.DataFrame
     path = Path(data_dir) / "wulff_ipip_scales" / "ipip_scales_items.csv"
     if not path.is_file():
         raise InputError("file not found (the Wulff & Mata IPIP scales)", path=path)
+    table = read_delimited(path)
+    table.require("instrument", "construct", "item", "key")
     facets = {name.casefold(): name for name in facet_names}
     rows = []
-    with open(path, newline="", encoding="utf-8") as fh:
-        for line, row in enumerate(csv.DictReader(fh), start=2):
-            label = row["construct"].strip().casefold()
-            try:
-                key = int(float(row["key"]))
-            except ValueError:
-                raise InputError(f"key {row['key']!r} is not a number", path=path, line=line, column="key") from None
-            if key == 0:
-                continue
-            source = f"wulff:{row['instrument']}"
-            if label in _DOMAIN_LABELS:
-                domain, sign = _DOMAIN_LABELS[label]
-                rows.append((row["item"].strip(), domain, None, key * sign, source))
-            elif label in facets:
-                rows.append((row["item"].strip(), None, facets[label], key, source))
+    for row, line in zip(table.rows, table.lines, strict=True):
+        label = row["construct"].strip().casefold()
+        try:
+            key = int(float(row["key"]))
+        except ValueError:
+            raise InputError(f"key {row['key']!r} is not a number", path=path, line=line, column="key") from None
+        if key == 0:
+            continue
+        source = f"wulff:{row['instrument']}"
+        domain, sign = keyed_domain(label)
+        if domain is not None:
+            rows.append((row["item"].strip(), domain, None, key * sign, source))
+        elif label in facets:
+            rows.append((row["item"].strip(), None, facets[label], key, source))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
