@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer.main
 
 from traitlens.cli import app
@@ -12,11 +11,11 @@ from traitlens.cli import app
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
 
-def walk(command: click.Command, path: tuple[str, ...] = ()):
+def walk(command, path: tuple[str, ...] = ()):
+    """Every command below ``command`` (typer bundles its own click, so no isinstance check on a Group)."""
     yield path, command
-    if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
-            yield from walk(sub, (*path, name))
+    for name, sub in (getattr(command, "commands", None) or {}).items():
+        yield from walk(sub, (*path, name))
 
 
 def test_every_command_and_option_is_in_the_readme():
@@ -30,6 +29,11 @@ def test_every_command_and_option_is_in_the_readme():
                 if opt.startswith("--") and opt != "--help" and opt not in README:
                     missing.append(f"{' '.join(path)} {opt}")
     assert not missing, f"undocumented: {missing}"
+
+
+def test_the_walk_reaches_subcommands():
+    paths = {path for path, _ in walk(typer.main.get_command(app))}
+    assert {("similarity",), ("profile",), ("cache", "info"), ("evaluate",)} <= paths
 
 
 def test_readme_starts_with_the_two_commands():

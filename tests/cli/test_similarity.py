@@ -1,3 +1,5 @@
+"""``traitlens similarity``, and the shared shell of the text commands (input, output, errors, model)."""
+
 from __future__ import annotations
 
 import io
@@ -9,25 +11,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 from traitlens.cli import app
 from traitlens.io.tables import read_parquet_provenance
 
-pytestmark = pytest.mark.slow  # the real bundled model, loaded once per session
+slow = pytest.mark.slow  # the real bundled model, loaded once per session
 
 
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-def run(runner, *args):
-    return runner.invoke(app, list(args), catch_exceptions=False)
-
-
-def test_example_csv_to_stdout_is_plain_csv(runner):
-    result = run(runner, "similarity", "--example", "--format", "csv")
+@slow
+def test_example_csv_to_stdout_is_plain_csv(run):
+    result = run("similarity", "--example", "--format", "csv")
     assert result.exit_code == 0, result.stderr
     frame = pd.read_csv(io.StringIO(result.stdout))
     assert frame.shape == (75, 4)
@@ -36,15 +29,17 @@ def test_example_csv_to_stdout_is_plain_csv(runner):
     assert "traitlens 0.1.0" in result.stderr  # provenance goes to stderr, not into the data
 
 
-def test_example_table(runner):
-    result = run(runner, "similarity", "--example")
+@slow
+def test_example_table(run):
+    result = run("similarity", "--example")
     assert result.exit_code == 0
     assert result.stdout.count("I like to work hard.") == 15
     assert "Emotional instability" in result.stdout
 
 
-def test_json_envelope_and_by_factor(runner):
-    result = run(runner, "similarity", "I plan my days.", "I panic easily.", "--by", "factor", "-F", "json")
+@slow
+def test_json_envelope_and_by_factor(run):
+    result = run("similarity", "I plan my days.", "I panic easily.", "--by", "factor", "-F", "json")
     data = json.loads(result.stdout)
     assert data["provenance"]["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
     assert data["provenance"]["aggregation"] == {"by": "factor", "stats": ["mean", "max"]}
@@ -52,27 +47,30 @@ def test_json_envelope_and_by_factor(runner):
     assert set(data["results"][0]) == {"sentence", "factor", "mean", "max"}
 
 
-def test_file_outputs_carry_provenance(runner, tmp_path):
+@slow
+def test_file_outputs_carry_provenance(run, tmp_path):
     texts = tmp_path / "in.csv"
     texts.write_text("id,item\n1,I like to work hard.\n2,I love trying new things.\n")
     out = tmp_path / "o.parquet"
-    assert run(runner, "similarity", "-f", str(texts), "-c", "item", "-o", str(out)).exit_code == 0
+    assert run("similarity", "-f", str(texts), "-c", "item", "-o", str(out)).exit_code == 0
     assert pd.read_parquet(out).shape == (30, 4)
     assert read_parquet_provenance(out)["taxonomy"]["name"] == "bigfive-keywords"
     csv_out = tmp_path / "o.csv"
-    assert run(runner, "similarity", "-f", str(texts), "-c", "item", "-o", str(csv_out)).exit_code == 0
+    assert run("similarity", "-f", str(texts), "-c", "item", "-o", str(csv_out)).exit_code == 0
     meta = json.loads((tmp_path / "o.csv.meta.json").read_text())
     assert meta["provenance"]["model"]["fingerprint"] and meta["data"] == "o.csv"
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_plot_html(runner, tmp_path):
-    result = run(runner, "similarity", "--example", "--plot", str(tmp_path / "h.html"), "-F", "csv")
+@slow
+def test_plot_html(run, tmp_path):
+    result = run("similarity", "--example", "--plot", str(tmp_path / "h.html"), "-F", "csv")
     assert result.exit_code == 0
     html = (tmp_path / "h.html").read_text()
     assert "all-MiniLM-L6-v2" in html and "bigfive-keywords" in html
 
 
+@slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -100,6 +98,7 @@ def test_bad_input_exits_1_with_message(runner, tmp_path, args, message):
     assert result.stdout == ""
 
 
+@slow
 def test_failed_run_leaves_existing_output_untouched(runner, tmp_path):
     target = tmp_path / "existing.csv"
     target.write_text("precious")
@@ -113,34 +112,45 @@ def test_failed_run_leaves_existing_output_untouched(runner, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["existing.csv", "ro"]
 
 
-def test_usage_errors_exit_2(runner):
+def test_usage_errors_exit_2(runner, loads):
     assert runner.invoke(app, ["similarity"]).exit_code == 2
     assert runner.invoke(app, ["similarity", "x", "--by", "sentence"]).exit_code == 2
     assert runner.invoke(app, ["similarity", "x", "--plot", "a.pdf"]).exit_code == 2
     assert runner.invoke(app, ["similarity", "--example", "x"]).exit_code == 2
+    assert runner.invoke(app, ["similarity", "x", "--column", "text"]).exit_code == 2
+    assert loads == []
 
 
-def test_garbage_cache_warns_and_succeeds(runner, tmp_path):
+def test_texts_reach_the_api_through_the_fake_encoder(run, loads, tmp_path):
+    result = run("similarity", "I plan my days.", "-m", "some/model", "--by", "factor", "-F", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert loads == ["some/model"]
+    frame = pd.read_csv(io.StringIO(result.stdout))
+    assert list(frame.columns) == ["sentence", "factor", "mean", "max"] and len(frame) == 5
+    assert "fake/hash-encoder" in result.stderr  # the provenance line
+
+
+@slow
+def test_garbage_cache_warns_and_succeeds(run, tmp_path):
     (tmp_path / "embeddings.sqlite3").write_bytes(os.urandom(5000))
-    result = run(runner, "similarity", "x", "--cache-dir", str(tmp_path), "-F", "csv")
+    result = run("similarity", "x", "--cache-dir", str(tmp_path), "-F", "csv")
     assert result.exit_code == 0
     assert "warning: embedding cache" in result.stderr and "moved it to" in result.stderr
 
 
-def test_cache_info_and_clear(runner, tmp_path):
-    run(runner, "similarity", "--example", "--cache-dir", str(tmp_path), "-F", "csv")
-    info = json.loads(run(runner, "cache", "info", "--cache-dir", str(tmp_path), "--json").stdout)
-    assert info["vectors"] == 20
-    assert info["models"][0]["model"] == "sentence-transformers/all-MiniLM-L6-v2"
-    assert "deleted 20" in run(runner, "cache", "clear", "--cache-dir", str(tmp_path)).stderr
-    assert json.loads(run(runner, "cache", "info", "--cache-dir", str(tmp_path), "--json").stdout)["vectors"] == 0
+@slow
+def test_loading_the_model_is_said_once_and_only_when_it_is_needed(run, tmp_path):
+    line = "loading model sentence-transformers/all-MiniLM-L6-v2 …"
+    cold = run("similarity", "I plan my days.", "--cache-dir", str(tmp_path), "-F", "csv")
+    assert cold.exit_code == 0 and cold.stderr.count(line) == 1
+    warm = run("similarity", "I plan my days.", "--cache-dir", str(tmp_path), "-F", "csv")
+    assert warm.exit_code == 0 and "loading model" not in warm.stderr  # every vector came from the cache
+    assert warm.stdout == cold.stdout
+    uncached = run("similarity", "I plan my days.", "--no-cache", "-F", "csv")
+    assert uncached.stderr.count(line) == 1 and uncached.stdout == cold.stdout
 
 
-def test_taxonomies_and_version(runner):
-    assert "bigfive-keywords" in run(runner, "taxonomies").stdout
-    assert run(runner, "--version").stdout.strip() == "traitlens 0.1.0"
-
-
+@slow
 def test_real_subprocess(tmp_path):
     env = {**os.environ, "TRAITLENS_CACHE_DIR": str(tmp_path)}
     exe = Path(sys.executable).with_name("traitlens")
@@ -148,6 +158,10 @@ def test_real_subprocess(tmp_path):
                           env=env, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.strip().splitlines()) == 76
+    assert "loading model" in proc.stderr
     bad = subprocess.run([str(exe), "similarity", "-t", "nope", "x"], capture_output=True, text=True, env=env,
                          timeout=300, check=False)
     assert bad.returncode == 1 and "error: unknown taxonomy" in bad.stderr
+    module = subprocess.run([sys.executable, "-m", "traitlens.cli", "--version"], capture_output=True, text=True,
+                            env=env, timeout=300, check=False)
+    assert module.returncode == 0 and module.stdout.strip() == "traitlens 0.1.0"

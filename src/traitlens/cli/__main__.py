@@ -1,0 +1,5 @@
+"""``python -m traitlens.cli``."""
+
+from traitlens.cli import main
+
+main()

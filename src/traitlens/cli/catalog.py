@@ -1,0 +1,41 @@
+"""``traitlens taxonomies`` and ``traitlens inventories``: what is built in."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pandas as pd
+import typer
+
+from traitlens.cli.options import ListFormat, ListFormatOpt
+from traitlens.cli.shell import print_table
+
+
+def taxonomies_cmd() -> None:
+    """List the built-in taxonomies."""
+    from traitlens.constructs.taxonomy import builtin_taxonomies, load_taxonomy
+
+    for name in builtin_taxonomies():
+        tax = load_taxonomy(name)
+        typer.echo(f"{name}\t{len(tax.factors)} factors\t{tax.description or ''}")
+
+
+def inventories_cmd(fmt: ListFormatOpt = ListFormat.table) -> None:
+    """List the built-in inventories: items, scales per level, description."""
+    from traitlens.constructs.inventory import LEVELS, builtin_inventories, load_inventory
+
+    rows = []
+    for name in builtin_inventories():
+        inventory = load_inventory(name)
+        per_level = inventory.scales()["level"].value_counts()
+        rows.append({"name": name, "n_items": len(inventory.items),
+                     **{f"n_{level}s": int(per_level.get(level, 0)) for level in LEVELS},
+                     "description": inventory.description or ""})
+    frame = pd.DataFrame(rows)
+    if fmt is ListFormat.json:
+        typer.echo(json.dumps(frame.to_dict("records"), indent=1, ensure_ascii=False))
+    elif fmt is ListFormat.csv:
+        sys.stdout.write(frame.to_csv(index=False))
+    else:
+        print_table(frame)

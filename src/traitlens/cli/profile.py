@@ -1,0 +1,60 @@
+"""``traitlens profile`` and ``traitlens assign``: signed trait profiles, and item → construct assignment."""
+
+from __future__ import annotations
+
+from traitlens.cli.options import (
+    EncoderSettings,
+    LoadingPlotOpt,
+    MinMarginOpt,
+    Output,
+    ProfilePlotOpt,
+    ProfileSettings,
+    RadarOpt,
+    TextSource,
+    with_groups,
+)
+from traitlens.cli.shell import Result, run_text_command
+from traitlens.encoders import Encoder
+
+
+@with_groups
+def profile_cmd(
+    *,
+    source: TextSource,
+    scoring: ProfileSettings,
+    output: Output,
+    plot: ProfilePlotOpt = None,
+    radar: RadarOpt = False,
+    settings: EncoderSettings,
+) -> None:
+    """Signed trait profile of each text: score > 0 toward the high pole, < 0 toward the low pole."""
+    from traitlens.api import profile
+    from traitlens.plot import profile_chart
+
+    def analyse(texts: list[str], encoder: Encoder) -> Result:
+        frame = profile(texts, **scoring.arguments(encoder))
+        return frame, lambda: profile_chart(frame, kind="radar" if radar else "bar")
+
+    run_text_command(source, output, plot, scoring.model, settings, analyse)
+
+
+@with_groups
+def assign_cmd(
+    *,
+    source: TextSource,
+    scoring: ProfileSettings,
+    min_margin: MinMarginOpt = None,
+    output: Output,
+    plot: LoadingPlotOpt = None,
+    settings: EncoderSettings,
+) -> None:
+    """Assign each item to a construct with an inferred key (+1 high pole, -1 low pole) and a confidence flag."""
+    from traitlens.api import DEFAULT_MIN_MARGIN, assign, loadings
+    from traitlens.plot import loading_heatmap
+
+    def analyse(texts: list[str], encoder: Encoder) -> Result:
+        margin = DEFAULT_MIN_MARGIN if min_margin is None else min_margin
+        frame = assign(texts, **scoring.arguments(encoder), min_margin=margin)
+        return frame, lambda: loading_heatmap(loadings(texts, **scoring.arguments(encoder)))
+
+    run_text_command(source, output, plot, scoring.model, settings, analyse)

@@ -1,0 +1,37 @@
+"""``traitlens evaluate`` (the runs on real data are in tests/test_evaluation.py)."""
+
+from __future__ import annotations
+
+import typer.main
+
+from traitlens.cli import app
+from traitlens.cli.options import OutputFormat
+from traitlens.evaluation import available_methods
+
+
+def test_unknown_method_fails_before_any_work(runner, loads, tmp_path):
+    result = runner.invoke(app, ["evaluate", "--suite", "bfi", "--method", "nope",
+                                 "-o", str(tmp_path / "no" / "dir" / "out.csv"), "--plot-dir", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert f"error: unknown method 'nope'; available: {', '.join(available_methods())}" in result.stderr
+    assert "does not exist" not in result.stderr and "--plot-dir" not in result.stderr  # checked first
+    assert loads == [] and "evaluating" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_unknown_suite_is_still_a_usage_error(runner, loads):
+    result = runner.invoke(app, ["evaluate", "--suite", "nope", "--method", "nope"])
+    assert result.exit_code == 2 and "unknown suite 'nope'" in result.stderr
+
+
+def test_format_help_lists_every_accepted_format():
+    command = typer.main.get_command(app).commands["evaluate"]
+    [option] = [p for p in command.params if "--format" in p.opts]
+    assert option.help.startswith("table, csv, json or parquet (default: table on stdout")
+    assert [f.value for f in OutputFormat] == ["table", "csv", "json", "parquet"]
+
+
+def test_every_listed_format_is_accepted(runner, loads, tmp_path):
+    for fmt in OutputFormat:  # the suite data is absent, so each run stops at exit 1, after parsing
+        result = runner.invoke(app, ["evaluate", "-s", "bfi", "-F", fmt.value, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 1 and "file not found" in result.stderr, result.stderr
