@@ -1,4 +1,4 @@
-"""Validity table: every suite × method × model, with bootstrap 95% CIs.
+"""Validity table: every suite × method × model, with item-resampling 95% CIs.
 
 Runs the evaluation harness (the same code as `traitlens evaluate`) for the bundled all-MiniLM-L6-v2
 and for all-mpnet-base-v2 (fetched with ../shared/models/all-mpnet-base-v2.sh into .models/), and
@@ -46,7 +46,8 @@ def markdown(frame: pd.DataFrame, models: dict[str, str], elapsed: float) -> str
         "# traitlens validity table",
         "",
         f"traitlens {traitlens.__version__}; produced by `python benchmarks/validity.py` in {elapsed:.0f} s; "
-        "values with percentile-bootstrap 95% CIs (items resampled). Data: ../shared/data.",
+        "values with 95% CIs that resample items: percentile bootstrap for item-pair figures and accuracies, "
+        "leave-one-item-out jackknife for scale_r, alpha_r, nmi and ari. Data: ../shared/data.",
         "",
         "Models: " + "; ".join(f"`{name}` (fingerprint {fp})" for name, fp in models.items()) + ".",
         "Rows named `… (data file)` are predictions shipped in the Bainbridge pairs file (SurveyBot3000, "

@@ -178,3 +178,16 @@ def test_profile_method_in_the_harness(real_encoder, shared_data):
     dropped = result.exclusions
     assert (dropped["reason"] == "same text").sum() >= 28  # the IPIP-NEO rewordings of IPIP-50 items
     assert result.provenance["exemplars_excluded"] == len(dropped)
+
+
+@pytest.mark.parametrize("suite", ["bfi", "ipip50"])
+def test_every_estimate_lies_inside_its_interval(real_encoder, shared_data, suite):
+    """Bootstrap (item figures, accuracies) and jackknife (scale figures, NMI, ARI) CIs contain their estimate."""
+    frames = [run_suite(suite, method, real_encoder, data_dir=shared_data, n_boot=200).metrics
+              for method in ("cosine", "keywords", "profile")]
+    m = pd.concat(frames, ignore_index=True)
+    assert {"item_r", "scale_r", "alpha_r", "factor_accuracy", "nmi", "ari"} <= set(m["metric"])
+    finite = m[np.isfinite(m["ci_low"]) & np.isfinite(m["ci_high"])]
+    assert len(finite) == m["value"].notna().sum()  # every figure has an interval
+    outside = finite[(finite["ci_low"] > finite["value"]) | (finite["value"] > finite["ci_high"])]
+    assert outside.empty, outside.to_string()

@@ -27,15 +27,19 @@ import pandas as pd
 from traitlens.analysis.assignment import rank_constructs
 from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
+from traitlens.datasets import default_data_dir
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.errors import InputError
 from traitlens.evaluation.methods import Method, MethodContext, get_method
 from traitlens.evaluation.metrics import (
-    assignment_metrics,
-    bootstrap,
+    assignment_figures,
+    bootstrap_counts,
     item_pair_metrics,
-    key_metrics,
+    item_pair_replicates,
+    jackknife_ci,
     pearson,
+    percentile_ci,
+    scale_jackknife_replicates,
 )
 from traitlens.provenance import make_provenance
 from traitlens.psychometrics import scale_alphas_from_items, scale_correlations_from_items
@@ -101,13 +105,6 @@ class SuiteResult:
 def available_suites() -> list[str]:
     """Names of the evaluation suites."""
     return list(SUITES)
-
-
-def default_data_dir() -> Path:
-    """``../shared/data`` relative to the working directory if it exists, else ``$TRAITLENS_DATA_DIR``."""
-    from traitlens.datasets import default_data_dir as resolve
-
-    return resolve()
 
 
 def load_suite(name: str, data_dir: str | Path | None = None) -> SuiteData:
@@ -177,51 +174,47 @@ def _matrix_from_pairs(pairs: pd.DataFrame, ids: list[str], column: str) -> np.n
     return out
 
 
-def _drawn_scales(data: SuiteData, idx: np.ndarray | None) -> dict[str, pd.Series]:
-    """The suite's scales (item → key); in a bootstrap draw only the drawn items, each once.
-
-    Scale figures in a replicate use each drawn item once (a copy of an item would correlate 1
-    with itself and inflate alphas and scale correlations). Scales left with < 2 items are dropped.
-    """
-    if idx is None:
-        return data.scales
-    drawn = {data.items[i] for i in np.unique(idx)}
-    out = {}
-    for name, keys in data.scales.items():
-        kept = keys[[str(item) in drawn for item in keys.index]]
-        if len(kept) >= 2:
-            out[name] = kept
-    return out
+def _scale_weights(data: SuiteData) -> np.ndarray:
+    """Items × scales matrix of the suite's keys (±1; 0 where an item is not in a scale)."""
+    pos = {item: i for i, item in enumerate(data.items)}
+    weights = np.zeros((len(data.items), len(data.scales)))
+    for j, keys in enumerate(data.scales.values()):
+        weights[[pos[str(item)] for item in keys.index], j] = keys.to_numpy(dtype=float)
+    return weights
 
 
-def _scale_figures(data: SuiteData, pred: np.ndarray, idx: np.ndarray | None) -> dict[str, float]:
+def _scale_figures(data: SuiteData, pred: np.ndarray) -> dict[str, float]:
+    """``scale_r`` and ``alpha_r``: predicted (composite formula) vs person-level observed scale figures."""
     if not data.scales or data.observed_r is None:
         return {}
-    scales = _drawn_scales(data, idx)
-    names = list(scales)
+    names = list(data.scales)
     a, b = np.triu_indices(len(names), k=1)
-    predicted = scale_correlations_from_items(pred, scales, items=data.items).to_numpy()
-    if idx is None:  # point estimate: person-level observed scale correlations and Cronbach's alphas
-        observed = data.observed_scale_r.loc[names, names].to_numpy(dtype=float)
-        observed_alpha = data.observed_alpha.loc[names].to_numpy(dtype=float)
-    else:  # bootstrap replicate: both sides from the item correlations of the drawn items
-        observed = scale_correlations_from_items(data.observed_r, scales, items=data.items).to_numpy()
-        observed_alpha = scale_alphas_from_items(data.observed_r, scales, items=data.items).to_numpy()
-    predicted_alpha = scale_alphas_from_items(pred, scales, items=data.items).to_numpy()
+    predicted = scale_correlations_from_items(pred, data.scales, items=data.items).to_numpy()
+    observed = data.observed_scale_r.loc[names, names].to_numpy(dtype=float)
+    predicted_alpha = scale_alphas_from_items(pred, data.scales, items=data.items).to_numpy()
+    observed_alpha = data.observed_alpha.loc[names].to_numpy(dtype=float)
     return {"scale_r": pearson(predicted[a, b], observed[a, b]), "alpha_r": pearson(predicted_alpha, observed_alpha)}
 
 
 def _figures_for_prediction(data: SuiteData, pred: np.ndarray, n_boot: int, seed: int) -> list[tuple]:
+    """Item- and scale-level figures of one prediction with their 95% CIs (none if ``n_boot`` is 0).
+
+    Item figures: percentile bootstrap over items (:func:`~traitlens.evaluation.metrics.item_pair_replicates`).
+    Scale figures: delete-one-item jackknife (:func:`~traitlens.evaluation.metrics.scale_jackknife_replicates`),
+    whose replicates take both sides from the item correlations; a with-replacement replicate keeps
+    only the distinct drawn items of each scale, which biases them.
+    """
     keys = data.key if np.isfinite(data.key).any() else None  # pairs with an unknown key are skipped
     n = len(data.items)
-
-    def stat(idx: np.ndarray | None) -> dict[str, float]:
-        out = item_pair_metrics(pred, data.observed_r, keys, idx)
-        out.update(_scale_figures(data, pred, idx))
-        return out
-
-    point = stat(None)
-    cis = bootstrap(stat, n, n_boot=n_boot, seed=seed)
+    point = item_pair_metrics(pred, data.observed_r, keys)
+    point.update(_scale_figures(data, pred))
+    cis: dict[str, tuple[float, float]] = {}
+    if n_boot > 0:
+        replicates = item_pair_replicates(pred, data.observed_r, bootstrap_counts(n, n_boot, seed), keys)
+        cis = {m: percentile_ci(values) for m, values in replicates.items()}
+        if "scale_r" in point:
+            jack = scale_jackknife_replicates(pred, data.observed_r, _scale_weights(data))
+            cis.update({m: jackknife_ci(point[m], jack[m], fisher=True) for m in ("scale_r", "alpha_r")})
     n_pairs = int(np.isfinite(data.observed_r[np.triu_indices(n, 1)]).sum())
     n_scales = len(data.scales)
     sizes = {"scale_r": n_scales * (n_scales - 1) // 2, "alpha_r": n_scales}
@@ -311,17 +304,12 @@ def run_suite(
         assignments.append(frame)
         known = frame[frame["true"].notna()].reset_index(drop=True)
 
-        def stat(idx: np.ndarray | None, known: pd.DataFrame = known, level: str = level) -> dict[str, float]:
-            out = assignment_metrics(known["true"], known["predicted"], idx, prefix=level)
-            if level == "factor" and known["predicted_key"].notna().any():
-                out.update(key_metrics(known["true_key"].to_numpy(float), known["predicted_key"].to_numpy(float),
-                                       idx))
-            return out
-
-        point = stat(None)
-        cis = bootstrap(stat, len(known), n_boot=n_boot, seed=seed)
-        nan = (float("nan"), float("nan"))
-        add(method_obj.name, encoder.name, [(m, v, *cis.get(m, nan), len(known)) for m, v in point.items()])
+        with_keys = level == "factor" and known["predicted_key"].notna().any()
+        figures = assignment_figures(
+            known["true"], known["predicted"], prefix=level, n_boot=n_boot, seed=seed,
+            true_keys=known["true_key"].to_numpy(float) if with_keys else None,
+            pred_keys=known["predicted_key"].to_numpy(float) if with_keys else None)
+        add(method_obj.name, encoder.name, [(*f, len(known)) for f in figures])
     metrics = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     exclusions = pd.concat(ctx.exclusions, ignore_index=True) if ctx.exclusions else None
     provenance = make_provenance(
@@ -368,9 +356,11 @@ def evaluate(
     model : str, path, Encoder or None
         The model (default: bundled all-MiniLM-L6-v2).
     data_dir : path, optional
-        Folder with the shared data sets (default ``../shared/data``, then ``$TRAITLENS_DATA_DIR``).
+        Folder with the shared data sets (default: ``$TRAITLENS_DATA_DIR``, then ``../shared/data``
+        from the working directory, then beside the checkout).
     n_boot : int
-        Bootstrap replicates for the 95% CIs (items are resampled).
+        Bootstrap replicates for the 95% CIs of the item-pair figures and accuracies (items are
+        resampled); 0 gives no intervals at all.
     seed : int
         Seed of the bootstrap.
     cache : bool, path or EmbeddingCache
@@ -379,7 +369,9 @@ def evaluate(
     Returns
     -------
     DataFrame
-        ``suite, method, model, metric, value, ci_low, ci_high, n``; one row per figure. Baselines
+        ``suite, method, model, metric, value, ci_low, ci_high, n``; one row per figure. ``scale_r``,
+        ``alpha_r``, ``nmi`` and ``ari`` get leave-one-item-out jackknife intervals (see
+        :mod:`traitlens.evaluation.metrics`). Baselines
         from data files appear as extra rows with their own ``method``/``model``.
 
     Notes
