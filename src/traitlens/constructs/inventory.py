@@ -61,7 +61,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from traitlens.constructs._builtin import builtin_names, load_named
 from traitlens.errors import InputError
 from traitlens.fingerprint import content_fingerprint
-from traitlens.io.sources import line_of, load_yaml_with_lines, read_delimited
+from traitlens.io.sources import error_message, load_yaml_with_lines, read_delimited, validation_error
 
 _BUILTIN_PACKAGE = "traitlens.constructs.data.inventories"
 LEVELS: tuple[str, ...] = ("factor", "facet", "scale")
@@ -348,22 +348,6 @@ def load_inventory(inventory: str | Path | Inventory) -> Inventory:
 _Locator = Callable[[int, str], tuple[int | None, int | str | None]]
 
 
-def _message(err: dict[str, Any]) -> str:
-    if err.get("type") == "missing":
-        return "required field is missing"
-    msg = str(err.get("ctx", {}).get("error", err.get("msg", "invalid value")))
-    if err.get("type") != "value_error" and "input" in err:
-        msg = f"{msg} (got {err['input']!r})"
-    return msg
-
-
-def _yaml_error(path: Path, exc: ValidationError, lines: dict[tuple[Any, ...], int]) -> InputError:
-    err = exc.errors()[0]
-    loc = tuple(err.get("loc", ()))
-    return InputError(_message(err), path=path, line=line_of(lines, loc),
-                      column=".".join(str(p) for p in loc) or None)
-
-
 def _build(path: Path, meta: dict[str, Any], rows: list[dict[str, Any]], locate: _Locator) -> Inventory:
     memberships = []
     for i, row in enumerate(rows):
@@ -373,12 +357,12 @@ def _build(path: Path, meta: dict[str, Any], rows: list[dict[str, Any]], locate:
             err = exc.errors()[0]
             field = str(err["loc"][0]) if err.get("loc") else "item"
             line, column = locate(i, field)
-            raise InputError(_message(err), path=path, line=line, column=column) from None
+            raise InputError(error_message(err), path=path, line=line, column=column) from None
     try:
         inventory = Inventory(**meta, memberships=tuple(memberships))
     except ValidationError as exc:
         err = exc.errors()[0]
-        msg = _message(err)
+        msg = error_message(err)
         where, _, rest = msg.partition(": ")
         parts = where.split(".")
         if len(parts) == 3 and parts[0] == "memberships" and parts[1].isdigit():
@@ -427,7 +411,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
     try:
         meta = _Meta.model_validate(data)
     except ValidationError as exc:
-        raise _yaml_error(meta_path, exc, lines) from None
+        raise validation_error(meta_path, exc, lines) from None
     return {**meta.model_dump(), "name": meta.name or path.stem}
 
 
@@ -438,7 +422,7 @@ def _from_yaml(path: Path) -> Inventory:
     try:
         spec = _YamlInventory.model_validate(data)
     except ValidationError as exc:
-        raise _yaml_error(path, exc, lines) from None
+        raise validation_error(path, exc, lines) from None
     used = {scale for entry in spec.items for scale in entry.scales}
     for scale in spec.levels:
         if scale not in used:

@@ -314,9 +314,14 @@ def validation_error(path: Path, exc: Any, lines: Mapping[tuple[Any, ...], int] 
         line = line_of(lines, loc)
     elif row_lines is not None and loc and isinstance(loc[0], int):
         line = row_lines.get(loc[0])
-    message = err.get("msg", "invalid value")
+    return InputError(error_message(err), path=path, line=line, column=field)
+
+
+def error_message(err: Mapping[str, Any]) -> str:
+    """The words of one pydantic error: the validator's own message, or pydantic's plus the bad value."""
     if err.get("type") == "missing":
-        message = "required field is missing"
-    elif "input" in err and err.get("type") not in {"value_error"}:
+        return "required field is missing"
+    message = str(err.get("ctx", {}).get("error", err.get("msg", "invalid value")))
+    if err.get("type") != "value_error" and "input" in err:
         message = f"{message} (got {err['input']!r})"
-    return InputError(message, path=path, line=line, column=field)
+    return message
