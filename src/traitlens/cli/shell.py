@@ -6,6 +6,7 @@ becomes ``error: ...`` and exit code 1; a usage error (``typer.BadParameter``) e
 
 from __future__ import annotations
 
+import logging
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -13,12 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import typer
 
 from traitlens.cli.options import EncoderSettings, Output, OutputFormat, TextSource
-from traitlens.encoders import Encoder, SentenceTransformerEncoder, load_encoder
+from traitlens.encoders import Encoder, load_encoder
 from traitlens.errors import TraitlensError
 from traitlens.io.tables import check_writable, format_from_suffix, render, write_table
 from traitlens.provenance import get_provenance, provenance_line
@@ -39,9 +39,20 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     stderr(f"warning: {message}")
 
 
+class _StderrLog(logging.Handler):
+    """Shows the package's INFO messages (e.g. "loading model …") on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stderr(record.getMessage())
+
+
 @contextmanager
 def reporting() -> Iterator[None]:
-    """Show warnings as ``warning: ...`` lines and turn a :class:`TraitlensError` into exit code 1."""
+    """Show warnings as ``warning: ...`` lines and log messages on stderr; a :class:`TraitlensError` → exit 1."""
+    logger = logging.getLogger("traitlens")
+    handler, level = _StderrLog(logging.INFO), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
@@ -49,6 +60,9 @@ def reporting() -> Iterator[None]:
         except TraitlensError as exc:
             stderr(f"error: {exc}")
             raise typer.Exit(code=1) from None
+        finally:
+            logger.removeHandler(handler)
+            logger.setLevel(level)
 
 
 def resolve_format(output: Output) -> str:
@@ -91,31 +105,9 @@ def emit(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
         stderr(provenance_line(provenance))
 
 
-class _Announced(Encoder):
-    """An encoder that says on stderr, once, that its model is being loaded: when texts first reach it.
-
-    Wrapped in the embedding cache, it is reached only by texts the cache does not have, so a run
-    served from the cache never loads the model and prints nothing.
-    """
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.fingerprint = inner.fingerprint
-        self.dim = inner.dim
-        self._announced = False
-
-    def _encode_unique(self, texts: list[str]) -> np.ndarray:
-        if not self._announced:
-            stderr(f"loading model {self.name} …")
-            self._announced = True
-        return self.inner.encode(texts)
-
-
 def load_model(model: str | None, settings: EncoderSettings) -> Encoder:
     """The encoder of ``--model``, behind the embedding cache of ``settings``."""
-    inner = SentenceTransformerEncoder(model, local_files_only=settings.local_files_only or None)
-    return load_encoder(_Announced(inner), cache=settings.cache)
+    return load_encoder(model, cache=settings.cache, local_files_only=settings.local_files_only or None)
 
 
 def _read_texts(source: TextSource) -> list[str]:

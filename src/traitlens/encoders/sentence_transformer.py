@@ -28,6 +28,9 @@ from traitlens.encoders.base import Encoder, l2_normalize
 from traitlens.errors import ModelUnavailableError
 from traitlens.fingerprint import files_fingerprint
 
+#: The package logger: model loads are announced at INFO (the CLI shows them on stderr).
+LOG = logging.getLogger("traitlens")
+
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), "all-minilm-l6-v2"}
 _FINGERPRINT_SKIP = {"README.md", ".gitattributes", "desktop.ini"}
@@ -177,8 +180,11 @@ class SentenceTransformerEncoder(Encoder):
 
     @property
     def model(self) -> Any:
-        """The underlying ``SentenceTransformer``, loaded on first use (a warm cache never needs it)."""
-        return _load_sentence_transformer(str(self.path), self.device)
+        """The underlying ``SentenceTransformer``, loaded on first use (a warm cache never needs it).
+
+        The first load in a process is announced on the ``traitlens`` logger (INFO), which the CLI shows.
+        """
+        return _load_sentence_transformer(str(self.path), self.device, self.name)
 
     @property
     def dim(self) -> int:  # type: ignore[override]
@@ -254,10 +260,11 @@ def _dim_from_folder(path: Path) -> int | None:
 
 
 @lru_cache(maxsize=4)
-def _load_sentence_transformer(path: str, device: str) -> object:
-    """Load a model folder once per process (keyed by its path and device)."""
+def _load_sentence_transformer(path: str, device: str, name: str) -> object:
+    """Load a model folder once per process (keyed by its path and device), announcing it on the log."""
     from sentence_transformers import SentenceTransformer
 
+    LOG.info("loading model %s …", name)
     logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     try:
         from transformers.utils import logging as hf_logging
