@@ -1,18 +1,15 @@
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 import warnings
 
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 import traitlens
-from traitlens import Inventory, builtin_inventories, load_inventory, load_taxonomy
-from traitlens.cli import app
-from traitlens.constructs.inventory import Membership
+from traitlens import load_taxonomy
+from traitlens.constructs.inventory import Inventory, Membership, builtin_inventories, load_inventory
 from traitlens.errors import InputError
 
 BIG_FIVE = ["Openness", "Conscientiousness", "Extraversion", "Agreeableness", "Neuroticism"]
@@ -38,7 +35,7 @@ def write(tmp_path, name, text):
 
 def test_builtins_are_listed_and_exported():
     assert builtin_inventories() == sorted(COUNTS)
-    assert traitlens.load_inventory is load_inventory and "Inventory" in traitlens.__all__
+    assert traitlens.load_inventory is load_inventory and traitlens.Inventory is Inventory  # the public names
     assert {"Inventory", "load_inventory", "builtin_inventories"} <= set(traitlens.__all__)
 
 
@@ -399,21 +396,3 @@ def test_yaml_syntax_error_has_line(tmp_path):
     path = write(tmp_path, "list.yaml", "- a\n- b\n")
     with pytest.raises(InputError, match=r"list\.yaml, line 1: an inventory file must be a mapping"):
         load_inventory(path)
-
-
-# --- CLI -------------------------------------------------------------------------------------------------------------
-
-def test_cli_inventories():
-    runner = CliRunner()
-    result = runner.invoke(app, ["inventories", "--format", "json"])
-    assert result.exit_code == 0, result.output
-    rows = {r["name"]: r for r in json.loads(result.stdout)}
-    assert {n: r["n_items"] for n, r in rows.items()} == COUNTS
-    assert (rows["spi135"]["n_factors"], rows["spi135"]["n_scales"]) == (5, 27)
-    assert (rows["ipip-neo-300"]["n_facets"], rows["ipip50"]["n_facets"]) == (30, 0)
-    result = runner.invoke(app, ["inventories", "--format", "csv"])
-    assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "name,n_items,n_factors,n_facets,n_scales,description"
-    result = runner.invoke(app, ["inventories"])
-    assert result.exit_code == 0 and "ipip-neo-120" in result.stdout
-    assert runner.invoke(app, ["inventories", "--format", "xml"]).exit_code == 2
