@@ -209,3 +209,70 @@ def test_behaviour_development_set(real_encoder):
     assert np.mean(chart == a["construct"].to_numpy()) >= 0.95  # measured 1.00 (|contrast|: .28)
     assert np.mean(chart == data["factor"].to_numpy()) >= domain
     assert domain >= 0.85 and sign >= 0.80  # measured .883 and .850: below the .90 targets
+
+
+# --- correlations -----------------------------------------------------------------------------------------------
+def test_correlate_square_tidy_and_labels(fake_encoder):
+    square = traitlens.correlate(TEXTS, model=fake_encoder)
+    assert list(square.index) == TEXTS and list(square.columns) == TEXTS and square.index.name == "item"
+    np.testing.assert_allclose(np.diag(square), 1.0)
+    np.testing.assert_allclose(square.to_numpy(), square.to_numpy().T)
+    tidy = traitlens.correlate(TEXTS, model=fake_encoder, tidy=True, ids=["a", "b", "c", "d"])
+    assert list(tidy.columns) == ["item_a", "item_b", "r"] and len(tidy) == 6
+    assert tidy.iloc[0]["r"] == pytest.approx(square.iloc[0, 1])
+    assert tidy.attrs["provenance"]["method"] == "profile" and tidy.attrs["provenance"]["analysis"] == "correlate"
+
+
+def test_correlate_methods_agree_with_the_engine(fake_encoder):
+    from traitlens.analysis.profiles import contrast_correlations
+
+    cos = traitlens.correlate(TEXTS, model=fake_encoder, method="cosine").to_numpy()
+    v = fake_encoder.encode(TEXTS).astype(float)
+    np.testing.assert_allclose(cos, v @ v.T, atol=1e-6)
+    runs = [profile(TEXTS, taxonomy="bigfive-facets", level=level, model=fake_encoder) for level in ("factor", "facet")]
+    contrast = np.hstack([run.pivot(index="text", columns="construct", values="contrast").loc[TEXTS].to_numpy()
+                          for run in runs])
+    unit = contrast / np.linalg.norm(contrast, axis=1, keepdims=True)
+    np.testing.assert_allclose(traitlens.correlate(TEXTS, model=fake_encoder).to_numpy(), unit @ unit.T, atol=1e-9)
+    assert contrast_correlations  # the engine's function, used through the API above
+
+
+def test_correlate_bad_input(fake_encoder):
+    with pytest.raises(InputError, match="occurs twice"):
+        traitlens.correlate(["a b", "a b"], model=fake_encoder)
+    with pytest.raises(InputError, match="ids has 1"):
+        traitlens.correlate(["a b", "c d"], ids=["x"], model=fake_encoder)
+    with pytest.raises(InputError, match="blank"):
+        traitlens.correlate(["a b", " "], ids=["x", "y"], model=fake_encoder)
+    with pytest.raises(InputError, match="unknown correlation method"):
+        traitlens.correlate(["a b", "c d"], method="magic", model=fake_encoder)
+
+
+def test_predict_scales_tables(fake_encoder):
+    items = pd.DataFrame({"item": ["n1", "n2", "n3", "e1", "e2", "n1"],
+                          "text": ["I worry.", "I panic.", "I am calm.", "I love parties.", "I chat.", "I worry."],
+                          "scale": ["N", "N", "N", "E", "E", "Worry"], "key": [1, 1, -1, 1, None, 1]})
+    out = traitlens.predict_scales(items, model=fake_encoder)
+    assert list(out.item_correlations.index) == ["n1", "n2", "n3", "e1", "e2"]
+    assert list(out.scale_correlations.index) == ["N", "E", "Worry"] and out.scale_correlations.index.name == "scale"
+    rel = out.reliability.set_index("scale")
+    assert rel.loc["N", "n_items"] == 3 and np.isfinite(rel.loc["N", "omega"])
+    assert "one item" in rel.loc["Worry", "note"] and "two items" in rel.loc["E", "note"]
+    keys = out.keys.set_index(["item", "scale"])
+    assert keys.loc[("n3", "N"), "key"] == -1 and not keys.loc[("n3", "N"), "inferred"]
+    assert keys.loc[("e2", "E"), "inferred"]
+    pairs = out.scale_pairs()
+    assert list(pairs.columns) == ["scale_a", "scale_b", "r"] and len(pairs) == 3
+    assert out.reliability.attrs["provenance"]["analysis"] == "predict_scales"
+    with pytest.raises(InputError, match="keys are"):
+        traitlens.predict_scales(items.assign(key=2), model=fake_encoder)
+    with pytest.raises(InputError, match="different texts"):
+        traitlens.predict_scales(items.assign(text=["a", "b", "c", "d", "e", "f"]), model=fake_encoder)
+    with pytest.raises(InputError, match="lacks columns"):
+        traitlens.predict_scales(items.drop(columns="scale"), model=fake_encoder)
+
+
+def test_predict_scales_of_a_builtin_inventory(fake_encoder):
+    out = traitlens.predict_scales("bfi", model=fake_encoder)
+    assert len(out.item_correlations) == 25 and len(out.reliability) == 5
+    assert not out.keys["inferred"].any()  # the inventory gives every key

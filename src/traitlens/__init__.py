@@ -7,6 +7,8 @@ profile               signed (bipolar) trait profile of each text
 assign                item → construct with an inferred key and an abstain flag
 loadings              items × constructs table of signed scores
 infer_keys            keys of the items of one scale
+correlate             predicted item × item correlations from item texts
+predict_scales        predicted scale correlations, alpha and omega of scales from their items
 aggregate_similarity  per-factor (or facet) mean / max of a similarity table
 load_taxonomy         built-in or user construct models (YAML / CSV)
 load_inventory        built-in or user inventories: items, scales, keys (CSV / YAML)
@@ -21,7 +23,16 @@ from typing import Any
 __version__ = "0.1.0"
 
 from traitlens.analysis.similarity import aggregate_similarity  # noqa: E402
-from traitlens.api import assign, infer_keys, loadings, profile, similarity  # noqa: E402
+from traitlens.api import (  # noqa: E402
+    ScalePredictions,
+    assign,
+    correlate,
+    infer_keys,
+    loadings,
+    predict_scales,
+    profile,
+    similarity,
+)
 from traitlens.cache import CacheWarning, EmbeddingCache  # noqa: E402
 from traitlens.constructs.exemplars import UnipolarWarning  # noqa: E402
 from traitlens.constructs.inventory import Inventory, builtin_inventories, load_inventory  # noqa: E402
@@ -47,7 +58,9 @@ __all__ = [
     "UnipolarWarning",
     "__version__",
     "aggregate_similarity",
+    "ScalePredictions",
     "assign",
+    "correlate",
     "evaluate",
     "infer_keys",
     "builtin_inventories",
@@ -56,6 +69,7 @@ __all__ = [
     "load_inventory",
     "load_taxonomy",
     "loadings",
+    "predict_scales",
     "profile",
     "similarity",
 ]

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from traitlens.analysis.profiles import BipolarProfile, bipolar_profile
+from traitlens.analysis.profiles import BipolarProfile, bipolar_profile, contrast_correlations
 from traitlens.analysis.similarity import cosine_matrix
 from traitlens.constructs.exemplars import construct_exemplars, constructs_at
-from traitlens.constructs.taxonomy import Taxonomy
+from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders.base import Encoder
+from traitlens.errors import InputError
 from traitlens.provenance import make_provenance
 
 
@@ -96,3 +97,54 @@ def bipolar(texts: list[str], taxonomy: Taxonomy, level: str, encoder: Encoder,
         unipolar=exemplars.attrs["unipolar"],
     )
     return ProfileRun(result, provenance)
+
+
+#: The taxonomy whose domains and facets span the contrast space of the ``profile`` predictor.
+CORRELATION_TAXONOMY = "bigfive-facets"
+
+
+def profile_correlations(texts: list[str], encoder: Encoder, pool: pd.DataFrame | None,
+                         taxonomy: Taxonomy) -> list[ProfileRun]:
+    """The bipolar profiles behind the ``profile`` correlation predictor: factor and (if any) facet level."""
+    levels = ["factor", "facet"] if taxonomy.has_facets else ["factor"]
+    return [bipolar(texts, taxonomy, level, encoder, pool) for level in levels]
+
+
+def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: pd.DataFrame | None = None,
+                      taxonomy: Taxonomy | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """Predicted signed correlations between items (n × n, unit diagonal) and their provenance.
+
+    Parameters
+    ----------
+    texts : list of str
+        Clean item texts.
+    encoder : Encoder
+    method : {"profile", "cosine"}
+        ``profile``: cosine of the items' contrast vectors over the 5 domains and 30 facets of
+        ``bigfive-facets`` (signed: items at opposite poles correlate negatively); ``cosine``: raw
+        cosine of the item embeddings (Hommel & Arslan's off-the-shelf baseline; never negative in
+        practice, blind to keying).
+    pool : DataFrame, optional
+        Exemplars for ``profile`` (:func:`~traitlens.constructs.exemplars.exemplar_source`).
+    taxonomy : Taxonomy, optional
+        Contrast space of ``profile`` (default :data:`CORRELATION_TAXONOMY`).
+
+    Returns
+    -------
+    matrix : (n, n) array
+    provenance : dict
+    """
+    if method == "cosine":
+        vectors = encoder.encode(texts)
+        matrix = cosine_matrix(vectors, vectors)
+        return matrix, make_provenance(encoder, predictor="cosine")
+    if method == "profile":
+        tax = taxonomy or load_taxonomy(CORRELATION_TAXONOMY)
+        runs = profile_correlations(texts, encoder, pool, tax)
+        matrix = contrast_correlations(*(run.profile for run in runs))
+        return matrix, {**runs[0].provenance, "level": [r.provenance["level"] for r in runs], "predictor": "profile"}
+    raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_METHODS)}")
+
+
+#: Item-correlation predictors :func:`item_correlations` knows, best first.
+CORRELATION_METHODS = ("profile", "cosine")

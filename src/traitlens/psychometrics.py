@@ -34,6 +34,7 @@ __all__ = [
     "corrected_item_total",
     "cronbach_alpha",
     "item_correlations",
+    "omega_from_item_correlations",
     "pairwise_n",
     "reverse_key",
     "scale_correlations_from_items",
@@ -644,3 +645,72 @@ def alpha_from_item_correlations(
     keyed = sub * np.outer(signs, signs)
     mean_r = keyed[np.triu_indices(k, 1)].mean()
     return standardized_alpha(float(mean_r), k)
+
+
+def omega_from_item_correlations(
+    item_r: pd.DataFrame | np.ndarray,
+    keys: pd.Series,
+    *,
+    items: Sequence[str] | None = None,
+) -> float:
+    r"""McDonald's omega (total) of one scale from an item correlation matrix (observed or predicted).
+
+    Parameters
+    ----------
+    item_r : DataFrame or (k, k) array
+        Item correlations; see :func:`scale_correlations_from_items`.
+    keys : Series
+        The scale's items (item id → +1 / -1), at least three (a one-factor model of two items is
+        not identified).
+    items : sequence of str, optional
+        Labels for an ndarray ``item_r``.
+
+    Returns
+    -------
+    float
+        ``NaN`` if a needed cell is ``NaN``.
+
+    Notes
+    -----
+    A one-factor model is fitted to the keyed correlation matrix by minimum residuals
+    (``factor_analyzer``, Harman's minres); with loadings :math:`\lambda_i` of standardized items,
+
+    .. math:: \omega = \frac{(\sum_i \lambda_i)^2}{(\sum_i \lambda_i)^2 + \sum_i (1 - \lambda_i^2)}.
+
+    Loadings are oriented so that their sum is positive (the keys already point the items one way).
+
+    References
+    ----------
+    McDonald, R. P. (1999). *Test theory: A unified treatment*. Erlbaum.
+    Revelle, W., & Zinbarg, R. E. (2009). Coefficients alpha, beta, omega, and the glb.
+    *Psychometrika*, 74(1), 145–154.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> r = pd.DataFrame([[1, .5, .5], [.5, 1, .5], [.5, .5, 1]], index=list("abc"), columns=list("abc"))
+    >>> round(omega_from_item_correlations(r, pd.Series({"a": 1, "b": 1, "c": 1})), 4)
+    0.75
+    """
+    import warnings
+
+    from factor_analyzer import FactorAnalyzer
+
+    frame = _correlation_frame(item_r, items)
+    keys = _check_keys(keys, frame.columns)
+    k = len(keys)
+    if k < 3:
+        raise InputError(f"omega needs at least three items (a one-factor model of {k} is not identified)")
+    signs = keys.to_numpy(dtype=np.float64)
+    keyed = frame.loc[keys.index, keys.index].to_numpy() * np.outer(signs, signs)
+    np.fill_diagonal(keyed, 1.0)
+    if not np.isfinite(keyed).all():
+        return float("nan")
+    model = FactorAnalyzer(n_factors=1, rotation=None, method="minres", is_corr_matrix=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn's deprecation notes about factor_analyzer's arguments
+        model.fit(keyed)
+    loadings = model.loadings_[:, 0]
+    loadings = np.clip(loadings * (1 if loadings.sum() >= 0 else -1), -1.0, 1.0)
+    common = loadings.sum() ** 2
+    return float(common / (common + np.sum(1 - loadings**2)))

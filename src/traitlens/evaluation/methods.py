@@ -21,13 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from traitlens.analysis.profiles import BipolarProfile, contrast_correlations
-from traitlens.analysis.similarity import cosine_matrix
 from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.exemplars import exemplar_pool
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import Encoder
-from traitlens.engine import bipolar, keyword_similarity, label_similarity
+from traitlens.engine import bipolar, item_correlations, keyword_similarity, label_similarity
 from traitlens.errors import InputError
 from traitlens.evaluation.leakage import exclude_overlaps
 
@@ -131,9 +129,8 @@ class CosineMethod(Method):
     description = "item r = cosine of item embeddings; assignment = most similar construct label"
 
     def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
-        """Cosine similarity matrix of the items."""
-        vectors = ctx.encoder.encode(texts)
-        return cosine_matrix(vectors, vectors)
+        """Cosine similarity matrix of the items (:func:`traitlens.engine.item_correlations`)."""
+        return item_correlations(texts, ctx.encoder, "cosine")[0]
 
     def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
                          ctx: MethodContext) -> ConstructScores:
@@ -187,25 +184,23 @@ class ProfileMethod(Method):
     description = "bipolar exemplar prototypes in centred space; key = sign of the contrast"
 
     def __init__(self) -> None:
-        self._runs: dict[tuple[str, int], BipolarProfile] = {}
+        self._pools: dict[int, pd.DataFrame] = {}
 
-    def _profile(self, texts: list[str], taxonomy: Taxonomy, level: str, ctx: MethodContext) -> BipolarProfile:
-        key = (f"{taxonomy.fingerprint}:{level}", id(ctx))
-        if key not in self._runs:
+    def _pool(self, ctx: MethodContext) -> pd.DataFrame:
+        """The exemplar pool of this evaluation: other inventories only, through the leakage guard."""
+        if id(ctx) not in self._pools:
             pool = exemplar_pool(exclude_inventory=ctx.inventory, data_dir=ctx.data_dir)
-            pool = pool.iloc[ctx.usable_exemplars(pool["text"].tolist(), source="exemplar pool")]
-            self._runs[key] = bipolar(texts, taxonomy, level, ctx.encoder, pool).profile
-        return self._runs[key]
+            self._pools[id(ctx)] = pool.iloc[ctx.usable_exemplars(pool["text"].tolist(), source="exemplar pool")]
+        return self._pools[id(ctx)]
 
     def construct_scores(self, texts: list[str], taxonomy: Taxonomy, level: str,
                          ctx: MethodContext) -> ConstructScores:
         """Signed contrasts; assignment by relevance."""
-        result = self._profile(texts, taxonomy, level, ctx)
+        result = bipolar(texts, taxonomy, level, ctx.encoder, self._pool(ctx)).profile
         names = list(result.constructs)
         return ConstructScores(pd.DataFrame(result.contrast, columns=names), signed=True,
                                relevance=pd.DataFrame(result.relevance, columns=names))
 
     def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
-        """Cosine of the items' contrast vectors (5 domains and 30 facets)."""
-        taxonomy = load_taxonomy("bigfive-facets")
-        return contrast_correlations(*(self._profile(texts, taxonomy, level, ctx) for level in ("factor", "facet")))
+        """Cosine of the items' contrasts over 5 domains and 30 facets (:func:`~traitlens.engine.item_correlations`)."""
+        return item_correlations(texts, ctx.encoder, "profile", pool=self._pool(ctx))[0]

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from traitlens.analysis.correlations import complete_keys, pair_table, scale_predictions
+from traitlens.psychometrics import omega_from_item_correlations
+
+
+def _matrix(ids, values):
+    return pd.DataFrame(values, index=ids, columns=ids)
+
+
+def test_pair_table_is_the_upper_triangle():
+    r = np.array([[1, .1, .2], [.1, 1, .3], [.2, .3, 1]])
+    table = pair_table(r, ["a", "b", "c"])
+    assert table.to_dict("list") == {"item_a": ["a", "a", "b"], "item_b": ["b", "c", "c"], "r": [.1, .2, .3]}
+
+
+def test_complete_keys_infers_reversed_items_and_keeps_known_ones():
+    ids = ["a", "b", "c", "d"]
+    truth = np.array([1, 1, -1, -1])
+    r = _matrix(ids, np.where(np.outer(truth, truth) > 0, 0.5, -0.5) + np.eye(4) * 0.5)
+    keys, inferred = complete_keys(r, pd.Series([np.nan] * 4, index=ids))
+    assert keys.tolist() in (truth.tolist(), (-truth).tolist()) and inferred.all()
+    keys, inferred = complete_keys(r, pd.Series([-1, np.nan, np.nan, np.nan], index=ids))
+    assert keys.tolist() == (-truth).tolist() and inferred.tolist() == [False, True, True, True]
+
+
+def test_scale_predictions_formulas_and_notes():
+    ids = ["a", "b", "c", "d", "e", "f"]
+    r = np.full((6, 6), 0.3)
+    r[:3, 3:] = r[3:, :3] = 0.1
+    np.fill_diagonal(r, 1)
+    item_r = _matrix(ids, r)
+    members = pd.DataFrame({"item": ids + ["a"], "scale": ["S"] * 3 + ["T"] * 2 + ["U", "V"],
+                            "key": [1, 1, 1, 1, 1, np.nan, 1]})
+    scale_r, reliability, keys = scale_predictions(item_r, members)
+    assert list(scale_r.index) == ["S", "T", "U", "V"]
+    expected = 3 * 2 * 0.1 / np.sqrt((3 + 6 * 0.3) * (2 + 2 * 0.3))
+    assert scale_r.loc["S", "T"] == pytest.approx(expected)
+    rel = reliability.set_index("scale")
+    assert rel.loc["S", "alpha"] == pytest.approx(3 * 0.3 / (1 + 2 * 0.3))
+    assert rel.loc["S", "omega"] == pytest.approx(omega_from_item_correlations(item_r, pd.Series(1, index=ids[:3])))
+    assert np.isnan(rel.loc["T", "omega"]) and "two items" in rel.loc["T", "note"]
+    assert np.isnan(rel.loc["U", "alpha"]) and "one item" in rel.loc["U", "note"]
+    assert keys.set_index(["item", "scale"]).loc[("f", "U"), "inferred"]
+
+
+def test_omega_equals_alpha_for_equal_loadings():
+    ids = list("abcd")
+    r = _matrix(ids, np.full((4, 4), 0.36) + np.eye(4) * 0.64)
+    alpha = 4 * 0.36 / (1 + 3 * 0.36)
+    assert omega_from_item_correlations(r, pd.Series(1, index=ids)) == pytest.approx(alpha, abs=1e-4)
