@@ -31,6 +31,7 @@ from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.engine import CORRELATION_METHODS, ProfileRun, bipolar, item_correlations, keyword_similarity
 from traitlens.errors import InputError
 from traitlens.io.texts import prepare_texts, warn_if_not_english
+from traitlens.training.head import has_head
 
 DEFAULT_TAXONOMY = "bigfive-keywords"
 DEFAULT_PROFILE_TAXONOMY = "bigfive"
@@ -276,8 +277,11 @@ def infer_keys(
     return frame
 
 
-#: Default item-correlation predictor (the best measured: ``benchmarks/results/validity.md``).
-DEFAULT_CORRELATION_METHOD = "profile"
+#: Default item-correlation predictor: ``"auto"`` = ``"head"`` where a head is shipped for the model
+#: (the best measured, leave-one-dataset-out: ``benchmarks/results/head_lodo.json``), else ``"profile"``.
+DEFAULT_CORRELATION_METHOD = "auto"
+#: What ``method=`` accepts in :func:`correlate` and :func:`predict_scales`.
+CORRELATION_CHOICES = ("auto", *CORRELATION_METHODS)
 
 
 def _labelled_texts(texts: Iterable[str], ids: Sequence[object] | None) -> tuple[list[str], list[str]]:
@@ -324,10 +328,14 @@ def correlate(
         Item texts.
     model : str, path, Encoder or None
         Default: the bundled all-MiniLM-L6-v2.
-    method : {"profile", "cosine"}
-        ``profile`` (default): cosine of the items' bipolar contrast vectors over the 5 Big Five
-        domains and 30 facets — signed, so an item and its reversal correlate negatively; ``cosine``:
-        raw cosine of the embeddings (the off-the-shelf baseline). See
+    method : {"auto", "head", "profile", "cosine"}
+        ``auto`` (default): ``head`` if one is shipped for the model, else ``profile``. ``head``: a
+        small learned head over the items' profile features, trained on observed item correlations
+        of the shared data (shipped for all-MiniLM-L6-v2 and all-mpnet-base-v2; another model raises
+        ``InputError``; see :mod:`traitlens.training.head`; use the built-in exemplars it was trained
+        with, without ``data_dir``). ``profile``: cosine of the items' bipolar contrast vectors over
+        the 5 Big Five domains and 30 facets — signed, so an item and its reversal correlate
+        negatively. ``cosine``: raw cosine of the embeddings (the off-the-shelf baseline). See
         :func:`traitlens.engine.item_correlations`.
     ids : sequence, optional
         Item ids (labels of rows and columns); default the texts, which must then be unique.
@@ -344,9 +352,10 @@ def correlate(
 
     Notes
     -----
-    Measured against observed item correlations (``benchmarks/results/validity.md``, all-MiniLM-L6-v2
-    / all-mpnet-base-v2): Bainbridge pilot (418 items of many instruments) r = .22 / .38 with
-    ``profile``, .12 / .19 with ``cosine``; IPIP-50 .24 with ``profile`` and all-MiniLM-L6-v2.
+    Measured against observed item correlations, each dataset left out of training
+    (``benchmarks/results/head_lodo.json``, all-MiniLM-L6-v2 / all-mpnet-base-v2), item r on the
+    Bainbridge pilot (418 items of many instruments): ``head`` .25 / .45, ``profile`` .22 / .38,
+    ``cosine`` .12 / .19.
 
     Examples
     --------
@@ -354,11 +363,14 @@ def correlate(
     >>> float(r.iloc[0, 1]) < 0  # doctest: +SKIP
     True
     """
+    if method not in CORRELATION_CHOICES:
+        raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_CHOICES)}")
     clean, labels = _labelled_texts(texts, ids)
-    if method not in CORRELATION_METHODS:
-        raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_METHODS)}")
-    pool = exemplar_source(exemplars, data_dir) if method == "profile" else None
-    matrix, provenance = item_correlations(clean, load_encoder(model, cache=cache), method, pool=pool)
+    encoder = load_encoder(model, cache=cache)
+    if method == "auto":
+        method = "head" if has_head(encoder) else "profile"
+    pool = exemplar_source(exemplars, data_dir) if method in ("profile", "head") else None
+    matrix, provenance = item_correlations(clean, encoder, method, pool=pool)
     if tidy:
         frame = pair_table(matrix, labels)
     else:

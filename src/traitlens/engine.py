@@ -23,6 +23,7 @@ from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders.base import Encoder
 from traitlens.errors import InputError
 from traitlens.provenance import make_provenance
+from traitlens.training.head import CorrelationHead, head_features, load_head
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def profile_correlations(texts: list[str], encoder: Encoder, pool: pd.DataFrame 
 
 
 def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: pd.DataFrame | None = None,
-                      taxonomy: Taxonomy | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+                      taxonomy: Taxonomy | None = None,
+                      head: CorrelationHead | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Predicted signed correlations between items (n × n, unit diagonal) and their provenance.
 
     Parameters
@@ -119,15 +121,20 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
     texts : list of str
         Clean item texts.
     encoder : Encoder
-    method : {"profile", "cosine"}
-        ``profile``: cosine of the items' contrast vectors over the 5 domains and 30 facets of
-        ``bigfive-facets`` (signed: items at opposite poles correlate negatively); ``cosine``: raw
-        cosine of the item embeddings (Hommel & Arslan's off-the-shelf baseline; never negative in
-        practice, blind to keying).
+    method : {"head", "profile", "cosine"}
+        ``head``: a learned head over the items' ``profile`` features (contrast, high and low over
+        the same 35 constructs), trained on observed item correlations of other questionnaires
+        (:mod:`traitlens.training.head`); ``profile``: cosine of the items' contrast vectors over
+        the 5 domains and 30 facets of ``bigfive-facets`` (signed: items at opposite poles correlate
+        negatively); ``cosine``: raw cosine of the item embeddings (Hommel & Arslan's off-the-shelf
+        baseline; never negative in practice, blind to keying).
     pool : DataFrame, optional
-        Exemplars for ``profile`` (:func:`~traitlens.constructs.exemplars.exemplar_source`).
+        Exemplars for ``profile`` and ``head`` (:func:`~traitlens.constructs.exemplars.exemplar_source`).
     taxonomy : Taxonomy, optional
-        Contrast space of ``profile`` (default :data:`CORRELATION_TAXONOMY`).
+        Contrast space of ``profile`` and ``head`` (default :data:`CORRELATION_TAXONOMY`).
+    head : CorrelationHead, optional
+        For ``head``: default the head shipped for ``encoder``
+        (:func:`~traitlens.training.head.load_head`, which refuses a model it has no head for).
 
     Returns
     -------
@@ -143,8 +150,20 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
         runs = profile_correlations(texts, encoder, pool, tax)
         matrix = contrast_correlations(*(run.profile for run in runs))
         return matrix, {**runs[0].provenance, "level": [r.provenance["level"] for r in runs], "predictor": "profile"}
+    if method == "head":
+        head = head or load_head(encoder)
+        head.check(encoder)
+        tax = taxonomy or load_taxonomy(CORRELATION_TAXONOMY)
+        runs = profile_correlations(texts, encoder, pool, tax)
+        vectors = encoder.encode(texts) if head.uses_embeddings else None
+        matrix = head.predict(head_features([run.profile for run in runs], vectors, head.blocks, head.center))
+        record = {"model": head.model_name, "fingerprint": head.model_fingerprint,
+                  "training": head.meta.get("training", {}).get("datasets"), "steps": head.meta.get("steps")}
+        return matrix, {**runs[0].provenance, "level": [r.provenance["level"] for r in runs], "predictor": "head",
+                        "head": record}
     raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_METHODS)}")
 
 
-#: Item-correlation predictors :func:`item_correlations` knows, best first.
-CORRELATION_METHODS = ("profile", "cosine")
+#: Item-correlation predictors :func:`item_correlations` knows, best first (leave-one-dataset-out:
+#: ``benchmarks/results/head_search.json``).
+CORRELATION_METHODS = ("head", "profile", "cosine")

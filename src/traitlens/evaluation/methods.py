@@ -204,3 +204,36 @@ class ProfileMethod(Method):
     def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
         """Cosine of the items' contrasts over 5 domains and 30 facets (:func:`~traitlens.engine.item_correlations`)."""
         return item_correlations(texts, ctx.encoder, "profile", pool=self._pool(ctx))[0]
+
+
+@register_method
+class HeadMethod(ProfileMethod):
+    """A learned correlation head over the profile features, trained on the fly WITHOUT the scored data.
+
+    For honest figures the head used on a suite is never the shipped one (which saw every dataset): it is
+    trained here, with the shipped configuration (:class:`traitlens.training.fit.HeadConfig`), on the
+    item pairs of the shared response data minus every item the leakage guard matches to a scored item,
+    and minus every dataset of which half or more of the items were matched (the scored questionnaire):
+    :func:`traitlens.training.fit.leave_out_pairs`. Its features use the same exemplar pool as
+    ``profile`` (other inventories only, through the guard). Predictions come from
+    :func:`traitlens.engine.item_correlations` with ``method="head"``, as in :func:`traitlens.correlate`.
+    Assignment is ``profile``'s (the head predicts correlations only).
+    """
+
+    name = "head"
+    description = "learned head over bipolar profile features; trained leaving the scored data set out"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trained: dict[int, object] = {}
+
+    def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
+        """Correlations from a head trained without the scored items (:func:`~traitlens.engine.item_correlations`)."""
+        from traitlens.datasets import default_data_dir
+        from traitlens.training.fit import fit_head, leave_out_pairs
+
+        pool = self._pool(ctx)
+        pairs = leave_out_pairs(ctx.data_dir or default_data_dir(), ctx.scored_texts, ctx.guard_encoder)
+        head = fit_head(pairs, ctx.encoder, pool)
+        self.trained[id(ctx)] = head
+        return item_correlations(texts, ctx.encoder, "head", pool=pool, head=head)[0]

@@ -1,0 +1,1 @@
+"""Shipped correlation heads (package data): <model>.npz, <model>.json, <model>.md."""

@@ -1,0 +1,46 @@
+"""``traitlens train-head`` on a tiny dataset with the fake encoder, in seconds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from traitlens.training.head import load_head
+
+from ..datasets.helpers import write_bfi
+from ..fakes import FakeEncoder
+
+ROWS = ["1,1,2,3,4,1", "2,2,3,4,5,2", "3,3,4,4,6,1", "4,6,5,2,1,2", "5,2,2,5,5,1", "6,5,6,1,2,2"]
+
+
+@pytest.fixture
+def fake_model(monkeypatch: pytest.MonkeyPatch) -> FakeEncoder:
+    encoder = FakeEncoder()
+    monkeypatch.setattr("traitlens.cli.train_head.load_model", lambda model, settings: encoder)
+    return encoder
+
+
+def test_train_head_writes_a_head_the_model_can_load(run, tmp_path: Path, fake_model: FakeEncoder):
+    data = write_bfi(tmp_path / "data", ROWS)
+    figures = tmp_path / "lodo.json"
+    figures.write_text(json.dumps([{"held_out": "bfi", "method": "head", "item_r": 0.5}]))
+    result = run("train-head", "--data", str(data), "--out", str(tmp_path / "heads"), "--datasets", "bfi",
+                 "--seed", "1", "--figures", str(figures))
+    assert result.exit_code == 0, result.output
+    assert "no holdout item file" in result.stderr
+    names = sorted(p.name for p in (tmp_path / "heads").iterdir())
+    assert names == ["hash-encoder.json", "hash-encoder.md", "hash-encoder.npz"]
+    head = load_head(fake_model, tmp_path / "heads")
+    assert head.meta["config"]["seed"] == 1
+    assert head.meta["training"]["n_pairs"] == 6
+    assert "| bfi | head | 0.500 |" in (tmp_path / "heads" / "hash-encoder.md").read_text()
+
+
+def test_train_head_rejects_a_missing_data_folder(runner, tmp_path: Path, fake_model: FakeEncoder):
+    from traitlens.cli import app
+
+    result = runner.invoke(app, ["train-head", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "h")])
+    assert result.exit_code == 1
+    assert "is not a folder" in result.stderr
