@@ -672,8 +672,9 @@ def omega_from_item_correlations(
 
     Notes
     -----
-    A one-factor model is fitted to the keyed correlation matrix by minimum residuals
-    (``factor_analyzer``, Harman's minres); with loadings :math:`\lambda_i` of standardized items,
+    A one-factor model is fitted to the keyed correlation matrix by iterated principal axis
+    factoring (:func:`one_factor_loadings`), whose fixed point is the unweighted least squares
+    (minimum residual) solution; with loadings :math:`\lambda_i` of standardized items,
 
     .. math:: \omega = \frac{(\sum_i \lambda_i)^2}{(\sum_i \lambda_i)^2 + \sum_i (1 - \lambda_i^2)}.
 
@@ -692,10 +693,6 @@ def omega_from_item_correlations(
     >>> round(omega_from_item_correlations(r, pd.Series({"a": 1, "b": 1, "c": 1})), 4)
     0.75
     """
-    import warnings
-
-    from factor_analyzer import FactorAnalyzer
-
     frame = _correlation_frame(item_r, items)
     keys = _check_keys(keys, frame.columns)
     k = len(keys)
@@ -706,11 +703,58 @@ def omega_from_item_correlations(
     np.fill_diagonal(keyed, 1.0)
     if not np.isfinite(keyed).all():
         return float("nan")
-    model = FactorAnalyzer(n_factors=1, rotation=None, method="minres", is_corr_matrix=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # sklearn's deprecation notes about factor_analyzer's arguments
-        model.fit(keyed)
-    loadings = model.loadings_[:, 0]
-    loadings = np.clip(loadings * (1 if loadings.sum() >= 0 else -1), -1.0, 1.0)
+    loadings = one_factor_loadings(keyed)
     common = loadings.sum() ** 2
     return float(common / (common + np.sum(1 - loadings**2)))
+
+
+def one_factor_loadings(r: np.ndarray, *, tol: float = 1e-9, max_iter: int = 1000) -> np.ndarray:
+    r"""Loadings of a one-factor model of a correlation matrix by iterated principal axis factoring.
+
+    Parameters
+    ----------
+    r : (k, k) array
+        A finite correlation matrix (unit diagonal).
+    tol : float
+        Stop when no communality changes by more than this.
+    max_iter : int
+        Iteration cap.
+
+    Returns
+    -------
+    (k,) array
+        Loadings in [-1, 1], oriented so that their sum is positive.
+
+    Notes
+    -----
+    Start from the squared multiple correlations (or 0.5 where the matrix is singular), put the
+    communalities :math:`h_i^2` on the diagonal, take the leading eigenpair
+    :math:`\lambda = \sqrt{\mu_1} v_1`, set :math:`h^2 = \lambda^2` (capped at 1, the Heywood
+    bound) and repeat. The fixed point minimises the off-diagonal squared residuals — the
+    unweighted least squares / minres solution (Harman, 1976), which ``factor_analyzer``'s minres
+    finds by numerical optimisation in seconds per scale where this takes milliseconds (a test
+    compares them).
+
+    References
+    ----------
+    Harman, H. H. (1976). *Modern factor analysis* (3rd ed.). University of Chicago Press.
+    """
+    r = np.asarray(r, dtype=np.float64)
+    try:
+        smc = 1 - 1 / np.diag(np.linalg.inv(r))
+        communality = np.clip(smc, 0.0, 1.0) if np.isfinite(smc).all() else np.full(len(r), 0.5)
+    except np.linalg.LinAlgError:
+        communality = np.full(len(r), 0.5)
+    reduced = r.copy()
+    loadings = np.sqrt(communality)
+    for _ in range(max_iter):
+        np.fill_diagonal(reduced, communality)
+        values, vectors = np.linalg.eigh(reduced)
+        loadings = vectors[:, -1] * np.sqrt(max(values[-1], 0.0))
+        updated = np.minimum(loadings**2, 1.0)
+        done = np.max(np.abs(updated - communality)) < tol
+        communality = updated
+        if done:
+            break
+    loadings = np.clip(loadings, -1.0, 1.0)
+    return loadings if loadings.sum() >= 0 else -loadings

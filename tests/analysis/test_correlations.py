@@ -53,3 +53,23 @@ def test_omega_equals_alpha_for_equal_loadings():
     r = _matrix(ids, np.full((4, 4), 0.36) + np.eye(4) * 0.64)
     alpha = 4 * 0.36 / (1 + 3 * 0.36)
     assert omega_from_item_correlations(r, pd.Series(1, index=ids)) == pytest.approx(alpha, abs=1e-4)
+
+
+@pytest.mark.parametrize("k", [3, 8, 40])
+def test_one_factor_loadings_equal_factor_analyzers_minres(k):
+    import warnings
+
+    from factor_analyzer import FactorAnalyzer
+
+    from traitlens.psychometrics import one_factor_loadings
+
+    rng = np.random.default_rng(k)
+    lam = rng.uniform(0.3, 0.7, k)  # away from the Heywood bound, where the two handle the boundary differently
+    noise = rng.normal(0, 0.05, (k, k))
+    r = np.outer(lam, lam) + (noise + noise.T) / 2
+    np.fill_diagonal(r, 1)
+    model = FactorAnalyzer(n_factors=1, rotation=None, method="minres", is_corr_matrix=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(r)
+    np.testing.assert_allclose(one_factor_loadings(r), np.abs(model.loadings_[:, 0]), atol=1e-4)

@@ -130,6 +130,47 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tex
 FingerprintOpt = Annotated[str | None, typer.Option("--model-fingerprint", help="Only this model's vectors.")]
 
 
+# Predicted correlations.
+def correlation_method(value: str) -> str:
+    """Check ``--method`` against :data:`traitlens.api.CORRELATION_CHOICES` as it is when the command runs.
+
+    Raises
+    ------
+    typer.BadParameter
+        An unknown method: a usage error (exit code 2) before any input is read or a model loaded.
+    """
+    from traitlens import api
+
+    if value not in api.CORRELATION_CHOICES:
+        raise typer.BadParameter(f"{value!r} is not a correlation method; choose from "
+                                 f"{', '.join(api.CORRELATION_CHOICES)}")
+    return value
+
+
+def _correlation_methods(separator: str) -> str:
+    from traitlens import api
+
+    return separator.join(api.CORRELATION_CHOICES)
+
+
+CorrelationMethodOpt = Annotated[str, typer.Option("--method", callback=correlation_method,
+                                                   metavar=_correlation_methods("|"),
+                                                   help="How item correlations are predicted (see "
+                                                        "traitlens.correlate).")]
+IdColumnOpt = Annotated[str | None, typer.Option("--id-column", help="Column with item ids, the labels of the output "
+                                                                     "(default: the texts); .csv/.tsv --file only.")]
+ScaleColumnOpt = Annotated[str | None, typer.Option("--scale-column", help="Column with each row's scale (one row "
+                                                                           "per item × scale): also predict scale "
+                                                                           "correlations, alpha and omega.")]
+KeyColumnOpt = Annotated[str | None, typer.Option("--key-column", help="Column with each row's key in its scale: "
+                                                                       "+1, -1, or empty to infer it "
+                                                                       "(needs --scale-column).")]
+CorrelationPlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also save a clustered heatmap of the "
+                                                                        "predicted r: items × items, or scales × "
+                                                                        "scales with --scale-column (.html, .png "
+                                                                        "or .svg).")]
+
+
 @dataclasses.dataclass(frozen=True)
 class TextSource:
     """Where the texts come from: arguments, ``--file``/``--column``, or ``--example``."""
@@ -176,6 +217,20 @@ class EncoderSettings:
     def cache(self) -> bool | Path:
         """The ``cache`` argument of :func:`traitlens.load_encoder`."""
         return False if self.no_cache else (self.cache_dir if self.cache_dir is not None else True)
+
+
+@dataclasses.dataclass(frozen=True)
+class ItemColumns:
+    """Which columns of a ``--file`` table hold item ids, scales and keys (besides ``--column``, the texts)."""
+
+    id_column: IdColumnOpt = None
+    scale_column: ScaleColumnOpt = None
+    key_column: KeyColumnOpt = None
+
+    def given(self) -> list[str]:
+        """The options that were given, as written on the command line."""
+        options = {"--id-column": self.id_column, "--scale-column": self.scale_column, "--key-column": self.key_column}
+        return [option for option, value in options.items() if value is not None]
 
 
 def with_groups(command: Callable[..., None]) -> Callable[..., None]:

@@ -6,10 +6,11 @@ becomes ``error: ...`` and exit code 1; a usage error (``typer.BadParameter``) e
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,15 @@ import typer
 from traitlens.cli.options import EncoderSettings, Output, OutputFormat, TextSource
 from traitlens.encoders import Encoder, load_encoder
 from traitlens.errors import TraitlensError
-from traitlens.io.tables import check_writable, format_from_suffix, render, write_table
+from traitlens.io.tables import (
+    atomic_write,
+    check_writable,
+    format_from_suffix,
+    render,
+    sidecar_path,
+    to_json_envelope,
+    write_table,
+)
 from traitlens.provenance import get_provenance, provenance_line
 
 #: What a text command makes of its texts: a table, and a function that draws its figure.
@@ -74,18 +83,43 @@ def resolve_format(output: Output) -> str:
     return "table"
 
 
-def print_table(frame: pd.DataFrame) -> None:
-    """Print ``frame`` as a table on stdout, floats with four decimals."""
+def print_table(frame: pd.DataFrame, title: str | None = None) -> None:
+    """Print ``frame`` as a table on stdout, floats with four decimals, under ``title`` if given."""
     from rich.console import Console
     from rich.table import Table
 
     data = frame.reset_index() if frame.index.name is not None else frame
-    table = Table(show_lines=False)
+    table = Table(show_lines=False, title=title)
     for col in data.columns:
         table.add_column(str(col), justify="right" if pd.api.types.is_numeric_dtype(data[col]) else "left")
     for row in data.itertuples(index=False):
         table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
     Console(file=sys.stdout, width=200 if not sys.stdout.isatty() else None).print(table)
+
+
+#: Above this many rows :func:`emit_tables` prints plain aligned text instead of a rich table (rich takes
+#: minutes for the 499,500 pairs of 1,000 items; plain text about a second).
+PLAIN_TABLE_ROWS = 10_000
+
+
+def print_plain_table(frame: pd.DataFrame, title: str | None = None) -> None:
+    """Print ``frame`` on stdout as plain aligned columns (floats with four decimals), fast for large tables."""
+    data = frame.reset_index() if frame.index.name is not None else frame
+    header: list[str] = []
+    lines: pd.Series | None = None
+    for name in data.columns:
+        values = data[name]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        cells = values.map("{:.4f}".format) if pd.api.types.is_float_dtype(values) else values.astype(str)
+        width = max(len(str(name)), int(cells.str.len().max()) if len(cells) else 0)
+        cells = cells.str.rjust(width) if numeric else cells.str.ljust(width)
+        header.append(str(name).rjust(width) if numeric else str(name).ljust(width))
+        lines = cells if lines is None else lines + "  " + cells
+    head = "  ".join(header).rstrip()
+    text = [*([title] if title else []), head, "-" * len(head)]
+    sys.stdout.write("\n".join(text) + "\n")
+    if lines is not None and len(lines):
+        sys.stdout.write("\n".join(lines.str.rstrip()) + "\n")
 
 
 def emit(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
@@ -121,6 +155,122 @@ def _read_texts(source: TextSource) -> list[str]:
     return list(source.texts or [])
 
 
+def check_text_source(source: TextSource, plot: Path | None) -> None:
+    """Usage checks of a text command: one source of texts, ``--column`` only with ``--file``, ``--plot``'s suffix.
+
+    Raises
+    ------
+    typer.BadParameter
+        A usage error (exit code 2), before any work.
+    """
+    from traitlens.plot import FIGURE_SUFFIXES
+
+    if sum([bool(source.texts), source.file is not None, source.example]) != 1:
+        raise typer.BadParameter("give texts as arguments, or --file PATH, or --example (exactly one of them)")
+    if plot is not None and plot.suffix.lower() not in FIGURE_SUFFIXES:
+        raise typer.BadParameter(f"--plot must end in {', '.join(FIGURE_SUFFIXES)}", param_hint="--plot")
+    if source.column is not None and source.file is None:
+        raise typer.BadParameter("--column needs --file", param_hint="--column")
+
+
+def companion_path(out: Path, name: str) -> Path:
+    """Where a companion table of ``out`` goes: ``pairs.csv`` and ``scales`` → ``pairs.scales.csv``."""
+    return out.with_name(f"{out.stem}.{name}{out.suffix}")
+
+
+def check_outputs(fmt: str, out: Path | None, plot: Path | None, companions: Sequence[str] = ()) -> None:
+    """Fail before any work if the outputs of :func:`emit_tables` cannot be written.
+
+    Parameters
+    ----------
+    fmt : str
+        The resolved format (:func:`resolve_format`).
+    out, plot : Path, optional
+        ``--out`` and ``--plot``.
+    companions : sequence of str
+        Names of the companion tables that will be written besides the main one.
+
+    Raises
+    ------
+    TraitlensError
+        Parquet (or CSV of several tables) without ``--out``; a target that cannot be created or
+        replaced (see :func:`~traitlens.io.tables.check_writable`).
+    """
+    if out is None and fmt == "parquet":
+        raise TraitlensError("parquet output is binary: give a file with --out")
+    if out is None and fmt == "csv" and companions:
+        raise TraitlensError(f"csv output of several tables (pairs, {', '.join(companions)}) needs files: give "
+                             "--out PATH.csv, or use --format json or table")
+    files = [] if out is None else [out]
+    if out is not None and fmt in {"csv", "parquet"}:
+        files += [companion_path(out, name) for name in companions]
+    if fmt == "csv":
+        files += [sidecar_path(path) for path in files]
+    for target in [*files, *([] if plot is None else [plot])]:
+        check_writable(target)
+
+
+def emit_tables(main: pd.DataFrame, companions: Mapping[str, pd.DataFrame], fmt: str, out: Path | None,
+                titles: Mapping[str, str] | None = None) -> None:
+    """Write a table and its companion tables (e.g. item pairs, scale pairs, reliabilities) in one format.
+
+    A printed table (``table`` on stdout) of more than :data:`PLAIN_TABLE_ROWS` rows is plain aligned
+    text (:func:`print_plain_table`). Otherwise, without companions, this is :func:`emit`; with them:
+
+    * ``csv`` / ``parquet`` (``--out`` required): ``out`` holds ``main``, ``companion_path(out, name)``
+      each companion, every file with its own provenance (the CSV sidecar ``PATH.meta.json``);
+    * ``json`` (to ``out`` or stdout): one envelope ``{"provenance": ..., "results": [main rows],
+      name: [companion rows], ...}`` with the provenance of ``main``;
+    * ``table`` (stdout): one titled table after the other; the provenance line on stderr.
+
+    Parameters
+    ----------
+    main : DataFrame
+        The main table; its ``attrs["provenance"]`` is the provenance of a JSON envelope.
+    companions : mapping of str to DataFrame
+        Name (file-name part, JSON key, default title) → table, in output order.
+    fmt : {"table", "csv", "json", "parquet"}
+    out : Path, optional
+    titles : mapping of str to str, optional
+        Titles of the printed tables: ``"results"`` for ``main``, else the companion names.
+    """
+    titles = dict(titles or {})
+    provenance = get_provenance(main)
+    if fmt == "table" and out is None:
+        for name, frame in {"results": main, **companions}.items():
+            title = titles.get(name, name) if companions else None
+            if len(frame) > PLAIN_TABLE_ROWS:
+                stderr(f"{len(frame):,} rows: printed as plain text (--out PATH.csv writes a file)")
+                print_plain_table(frame, title=title)
+            else:
+                print_table(frame, title=title)
+        stderr(provenance_line(provenance))
+        return
+    if not companions:
+        emit(main, fmt, out)
+        return
+    if fmt == "json":
+        envelope = to_json_envelope(main, provenance)
+        for name, frame in companions.items():
+            envelope[name] = to_json_envelope(frame, {})["results"]
+        payload = (json.dumps(envelope, ensure_ascii=False, indent=1) + "\n").encode()
+        if out is None:
+            sys.stdout.write(payload.decode("utf-8"))
+            stderr(provenance_line(provenance))
+            return
+        with atomic_write(out) as fh:
+            fh.write(payload)
+        counts = ", ".join(f"{len(frame)} {name}" for name, frame in companions.items())
+        stderr(f"wrote {out} ({len(main)} rows; {counts}) · {provenance_line(provenance)}")
+        return
+    if out is None:
+        raise TraitlensError(f"{fmt} output of several tables needs files: give --out")
+    for name, frame in {"results": main, **companions}.items():
+        path = write_table(frame, out if name == "results" else companion_path(out, name), fmt,
+                           get_provenance(frame) or provenance)
+        stderr(f"wrote {path} ({len(frame)} rows) · {provenance_line(provenance)}")
+
+
 def run_text_command(source: TextSource, output: Output, plot: Path | None, model: str | None,
                      settings: EncoderSettings, analyse: Analysis) -> None:
     """Shell of the text commands: check the arguments and outputs, read the texts, analyse, write, plot.
@@ -144,14 +294,9 @@ def run_text_command(source: TextSource, output: Output, plot: Path | None, mode
     typer.Exit
         Code 1 on bad input or an unavailable model, with the message on stderr.
     """
-    from traitlens.plot import FIGURE_SUFFIXES, save_figure
+    from traitlens.plot import save_figure
 
-    if sum([bool(source.texts), source.file is not None, source.example]) != 1:
-        raise typer.BadParameter("give texts as arguments, or --file PATH, or --example (exactly one of them)")
-    if plot is not None and plot.suffix.lower() not in FIGURE_SUFFIXES:
-        raise typer.BadParameter(f"--plot must end in {', '.join(FIGURE_SUFFIXES)}", param_hint="--plot")
-    if source.column is not None and source.file is None:
-        raise typer.BadParameter("--column needs --file", param_hint="--column")
+    check_text_source(source, plot)
     with reporting():
         fmt = resolve_format(output)
         for target in (output.out, plot):
