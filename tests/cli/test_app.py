@@ -25,8 +25,9 @@ COMMANDS = [path for path, _ in walk(typer.main.get_command(app))]
 
 
 def test_the_commands():
-    assert [" ".join(p) for p in COMMANDS] == ["", "similarity", "profile", "assign", "evaluate", "taxonomies",
-                                               "inventories", "cache", "cache info", "cache clear"]
+    assert [" ".join(p) for p in COMMANDS] == ["", "similarity", "profile", "assign", "correlate", "evaluate",
+                                               "finetune", "train-head", "taxonomies", "inventories", "cache",
+                                               "cache info", "cache clear"]
 
 
 def test_version(run):

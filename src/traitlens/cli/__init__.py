@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from traitlens import __version__
-from traitlens.cli import cache, catalog, evaluate, profile, similarity
+from traitlens.cli import cache, catalog, correlate, evaluate, finetune, profile, similarity, train_head
 from traitlens.cli.parsing import Command, Group
 
 app = typer.Typer(
@@ -34,7 +34,10 @@ for _app, _name, _command in [
     (app, "similarity", similarity.similarity_cmd),
     (app, "profile", profile.profile_cmd),
     (app, "assign", profile.assign_cmd),
+    (app, "correlate", correlate.correlate_cmd),
     (app, "evaluate", evaluate.evaluate_cmd),
+    (app, "finetune", finetune.finetune_cmd),
+    (app, "train-head", train_head.train_head_cmd),
     (app, "taxonomies", catalog.taxonomies_cmd),
     (app, "inventories", catalog.inventories_cmd),
     (cache_app, "info", cache.info_cmd),
