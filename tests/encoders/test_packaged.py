@@ -126,7 +126,9 @@ def test_every_packaged_model_has_its_extra_and_dev_has_none():
     for model in PACKAGED_MODELS.values():
         pinned = [req.split("==")[0] for req in extras[model.extra]]
         assert pinned == list(model.parts)
-        assert not any(part in " ".join(extras["dev"]) for part in model.parts)  # CI downloads none of them
+        dev = " ".join(extras["dev"])
+        assert f"traitlens[{model.extra}]" not in dev  # CI downloads none of them
+        assert not any(part in dev for part in model.parts)
 
 
 def test_part_lookup_uses_the_installed_files(tiny):
