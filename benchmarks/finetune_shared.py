@@ -17,7 +17,9 @@ Models go to .models/finetune-shared/ (git-ignored), results to benchmarks/resul
 
 Usage:
     python benchmarks/finetune_shared.py [--max-steps 220] [--final-steps 200] [--suites ipip50 bfi ...]
-                                         [--lr 5e-5] [--n-boot 500] [--threads 1] [--no-final]
+                                         [--lr 5e-5] [--loss cosine|cosent] [--no-negations] [--tag NAME]
+                                         [--n-boot 500] [--threads 1] [--no-final]
+    python benchmarks/finetune_shared.py --polarity benchmarks/results/finetune_shared.json   # add the probe
 """
 
 from __future__ import annotations
@@ -132,6 +134,34 @@ def fit(pairs: pd.DataFrame, name: str, counts: dict, settings: FinetuneSettings
             "heldout_item_r": {"before": record["heldout"]["before"], "after": record["heldout"]["after"]}}
 
 
+def polarity(model: str | Path | None, texts: list[str]) -> dict:
+    """How the model places the left-out suite's items against their negations (never trained on either).
+
+    ``negation_cosine``: mean cosine of an item with its negation (:func:`traitlens.finetuning.negate`);
+    ``below_zero``: share of those cosines < 0, i.e. a predicted negative correlation.
+    """
+    from traitlens.finetuning import negate
+
+    pairs = [(t, negate(t)) for t in texts]
+    pairs = [(t, n) for t, n in pairs if n]
+    encoder = load_encoder(None if model is None else str(model))
+    a = encoder.encode([t for t, _ in pairs])
+    b = encoder.encode([n for _, n in pairs])
+    cos = (a * b).sum(axis=1)
+    return {"items": len(pairs), "negation_cosine": round(float(cos.mean()), 4),
+            "below_zero": round(float((cos < 0).mean()), 4)}
+
+
+def add_polarity(path: Path, data_dir: Path) -> None:
+    """Add the polarity probe to every fold of an existing results file."""
+    payload = json.loads(path.read_text())
+    for suite, fold in payload["folds"].items():
+        texts = load_suite(suite, data_dir).texts
+        fold["polarity"] = {"base": polarity(None, texts), "finetuned": polarity(ROOT / fold["model"], texts)}
+        LOG.info("%s: %s", suite, fold["polarity"])
+    path.write_text(json.dumps(payload, indent=1) + "\n")
+
+
 def write(payload: dict) -> None:
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(payload, indent=1, allow_nan=False, default=lambda v: None)
@@ -161,6 +191,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--n-boot", type=int, default=500)
     parser.add_argument("--loss", choices=["cosine", "cosent"], default="cosine")
+    parser.add_argument("--no-negations", action="store_true", help="no negation pairs (ablation)")
+    parser.add_argument("--polarity", type=Path, help="only add the polarity probe to the folds of this results file")
     parser.add_argument("--tag", default="", help="a variant's name: results to finetune_shared_TAG.json, models to "
                                                   ".models/finetune-shared-TAG/")
     parser.add_argument("--threads", type=int, default=1,
@@ -177,11 +209,15 @@ def main() -> None:
 
     started = time.monotonic()
     data_dir = default_data_dir()
+    if args.polarity:
+        add_polarity(args.polarity, data_dir)
+        return
     guard = load_encoder(None)
     acceptance = holdout_texts(data_dir)  # item texts only, to exclude them (and rewordings) from training
     fold_settings = FinetuneSettings(max_steps=args.max_steps, max_minutes=args.fold_minutes,
                                      batch_size=args.batch_size, lr=args.lr, eval_fraction=0.1,
-                                     eval_steps=args.eval_steps, patience=4, seed=0, loss=args.loss)
+                                     eval_steps=args.eval_steps, patience=4, seed=0, loss=args.loss,
+                                     negations=not args.no_negations)
     payload: dict = {
         "benchmark": "benchmarks/finetune_shared.py", "traitlens_version": traitlens.__version__,
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (bundled)",
@@ -212,6 +248,7 @@ def main() -> None:
         tuned = harness(suite, MODELS / f"lodo-{suite}", data_dir, args.n_boot)
         payload["folds"][suite] = clean({
             "left_out_dataset": FOLDS[suite], "data": counts, **trained, "summary": summary(base, tuned),
+            "polarity": {"base": polarity(None, scored), "finetuned": polarity(MODELS / f"lodo-{suite}", scored)},
             "harness": {"base": [r for m in METHODS for r in rows(base[m])],
                         "finetuned": [r for m in METHODS for r in rows(tuned[m])]},
             "time_s": {"training": round(t1 - t0, 1), "harness": round(time.monotonic() - t1, 1)},
@@ -228,7 +265,8 @@ def main() -> None:
         pairs, counts = training_data(list(DATASETS), data_dir, acceptance, guard, None)
         final_settings = FinetuneSettings(max_steps=args.final_steps, max_minutes=args.final_minutes,
                                           batch_size=args.batch_size, lr=args.lr, eval_fraction=0.1,
-                                          eval_steps=args.eval_steps, patience=4, seed=0, loss=args.loss)
+                                          eval_steps=args.eval_steps, patience=4, seed=0, loss=args.loss,
+                                     negations=not args.no_negations)
         payload["final"] = clean({"data": counts, **fit(pairs, "all", counts, final_settings, guard),
                                   "time_s": round(time.monotonic() - t0, 1)})
     payload["elapsed_s"] = round(time.monotonic() - started, 1)
