@@ -70,21 +70,6 @@ class Items:
         return {} if self.ids is None else dict(zip(self.ids, self.texts, strict=True))
 
 
-def _text_column(column: str | None, header: list[str], path: Path) -> str:
-    """``--column``, else ``text``, else the only column."""
-    available = ", ".join(map(repr, header))
-    if column is not None:
-        if column not in header:
-            raise InputError(f"missing column {column!r}; the file has {available}", path=path, line=1)
-        return column
-    if "text" in header:
-        return "text"
-    if len(header) == 1:
-        return header[0]
-    raise InputError(f"several columns ({available}) and none is called 'text': choose one with --column",
-                     path=path, line=1)
-
-
 def _unique_texts(raw: list[str], places: list[int], unit: str, path: Path | None, column: int | None) -> list[str]:
     """Texts that label themselves: blank ones skipped (with a warning), a repeated one an error."""
     from traitlens.io.texts import prepare_texts
@@ -119,9 +104,10 @@ def read_item_table(path: Path, column: str | None, columns: ItemColumns) -> Ite
         Naming the file, the line and the column of the first problem.
     """
     from traitlens.io.sources import read_delimited
+    from traitlens.io.texts import pick_text_column
 
     table = read_delimited(path)
-    text_column = _text_column(column, table.header, path)
+    text_column = pick_text_column(column, table.header, path)
     table.require(*(c for c in (columns.id_column, columns.scale_column, columns.key_column) if c is not None))
     where = {name: number for number, name in enumerate(table.header, start=1)}
     if not columns.given():

@@ -117,14 +117,15 @@ def read_texts(path: str | Path, column: str | None = None) -> list[str]:
         return prepare_texts(lines, places=range(1, len(lines) + 1), unit="line", source=str(path))
     if suffix in {".csv", ".tsv"}:
         table = read_delimited(path)
-        name = _pick_column(column, table.header, path)
+        name = pick_text_column(column, table.header, path)
         return prepare_texts([r[name] for r in table.rows], places=table.lines, unit="line", source=str(path))
     if suffix == ".jsonl":
         return _read_jsonl(path, column)
     return _read_parquet(path, column)
 
 
-def _pick_column(column: str | None, header: Sequence[str], path: Path) -> str:
+def pick_text_column(column: str | None, header: Sequence[str], path: Path) -> str:
+    """``column`` if the file has it, else ``text``, else the only column (``InputError`` naming the file)."""
     available = ", ".join(map(repr, header))
     if column is not None:
         if column not in header:
@@ -173,7 +174,7 @@ def _read_parquet(path: Path, column: str | None) -> list[str]:
         raise InputError("file not found", path=path) from None
     except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
         raise InputError(f"not a readable Parquet file ({exc})", path=path) from None
-    name = _pick_column(column, table.column_names, path)
+    name = pick_text_column(column, table.column_names, path)
     values = table.column(name).to_pylist()
     for i, value in enumerate(values, start=1):
         if value is not None and not isinstance(value, str):
