@@ -320,7 +320,7 @@ def infer_keys(vectors: np.ndarray, known: Sequence[float] | None = None,
     (projection-weighted) sum; without known keys a given axis keeps its sign, and a principal component (whose sign is
     arbitrary) is oriented so that most items get +1. The space matters: in raw embedding space the
     first component is mostly topic, in the space of a profile's contrasts it is direction (measured
-    in :func:`traitlens.api.infer_keys`).
+    by ``benchmarks/infer_keys.py``).
     """
     x = np.asarray(vectors, dtype=np.float64)
     from_components = axis is None
