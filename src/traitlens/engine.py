@@ -4,7 +4,7 @@ Each function here takes resolved inputs (clean texts, a :class:`~traitlens.cons
 an :class:`~traitlens.encoders.Encoder`, an exemplar pool), encodes everything it needs in **one**
 ``encode`` batch (so the cache and the model see each text once), makes **one** pure call into
 :mod:`traitlens.analysis`, and returns the pure result with its provenance record. Validation of user
-input, defaults and DataFrame shaping for people live in :mod:`traitlens.api`; the harness calls these
+input, defaults and DataFrame shaping for people live in the API layer above; the harness calls these
 functions directly, so what it measures is what users get.
 """
 
