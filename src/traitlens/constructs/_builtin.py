@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -37,5 +38,15 @@ def load_named(spec: str | Path, *, kind: str, package: str, builtin_suffix: str
     if spec not in known:
         raise InputError(f"unknown {kind} {spec!r}; built-in {kind}s: {', '.join(known)} "
                          "(or pass the path of a .yaml or .csv file)")
-    with resources.as_file(resources.files(package) / f"{spec}{builtin_suffix}") as builtin:
-        return from_table(builtin) if builtin_suffix == ".csv" else from_yaml(builtin)
+    return _load_builtin(package, f"{spec}{builtin_suffix}", from_table if builtin_suffix == ".csv" else from_yaml)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_builtin(package: str, filename: str, loader: Callable[[Path], T]) -> T:
+    """Parse a built-in file once per process.
+
+    The models are frozen, and a server profiles with the same taxonomy on every request (re-parsing
+    its YAML was most of a warm request's time).
+    """
+    with resources.as_file(resources.files(package) / filename) as builtin:
+        return loader(builtin)
