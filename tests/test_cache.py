@@ -12,7 +12,15 @@ import numpy as np
 import pytest
 
 import traitlens
-from traitlens.cache import APPLICATION_ID, SCHEMA_VERSION, CachedEncoder, CacheWarning, EmbeddingCache, text_hash
+from traitlens.cache import (
+    APPLICATION_ID,
+    SCHEMA_VERSION,
+    CachedEncoder,
+    CacheUnavailableError,
+    CacheWarning,
+    EmbeddingCache,
+    text_hash,
+)
 
 from .fakes import CountingEncoder, FakeEncoder
 
@@ -107,6 +115,51 @@ def test_unusable_cache_dir_degrades_to_no_cache(tmp_path, fake_encoder):
     with pytest.warns(CacheWarning, match="running without the embedding cache"):
         out = CachedEncoder(fake_encoder, EmbeddingCache(blocker)).encode(["a"])
     assert out.shape == (1, fake_encoder.dim)
+
+
+def test_info_and_clear_on_an_unusable_cache_say_so(tmp_path, fake_encoder):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    for action in (lambda c: c.info(), lambda c: c.clear()):
+        with pytest.raises(CacheUnavailableError, match="unusable: .*not a writable folder"):
+            action(EmbeddingCache(blocker / "sub"))
+    path = tmp_path / "newer" / "embeddings.sqlite3"
+    path.parent.mkdir()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    for action in (lambda c: c.info(), lambda c: c.clear()):
+        with pytest.warns(CacheWarning), pytest.raises(CacheUnavailableError, match="newer traitlens"):
+            action(EmbeddingCache(path.parent))
+
+
+class _StopAfter(FakeEncoder):
+    """Raises (as a killed run stops) when asked to encode its ``n``-th batch."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def _encode_unique(self, texts: list[str]) -> np.ndarray:
+        if self.calls + 1 == self.n:
+            raise KeyboardInterrupt
+        return super()._encode_unique(texts)
+
+
+def test_each_batch_is_committed_so_an_interrupted_run_resumes(tmp_path):
+    texts = [f"text {i}" for i in range(100)]
+    with pytest.raises(KeyboardInterrupt):
+        CachedEncoder(_StopAfter(4), EmbeddingCache(tmp_path), commit_every=30).encode(texts)
+    stored = _stored_vectors(tmp_path, FakeEncoder().fingerprint)
+    assert len(stored) == 90  # three batches of 30 were committed before the fourth was interrupted
+    counting = FakeEncoder()
+    out = CachedEncoder(counting, EmbeddingCache(tmp_path), commit_every=30).encode(texts)
+    assert counting.seen == texts[90:]
+    assert out.tobytes() == FakeEncoder().encode(texts).tobytes()
+    with pytest.raises(ValueError, match="commit_every"):
+        CachedEncoder(counting, EmbeddingCache(tmp_path), commit_every=0)
 
 
 def test_info_and_clear(tmp_path, fake_encoder):
@@ -374,10 +427,13 @@ def test_failure_in_one_thread_switches_the_cache_off_for_all(tmp_path, fake_enc
     assert all(slot.conn is None for slot in cache._slots)
 
 
-def _threaded_writer(args: tuple[str, int]) -> list[str]:
-    """One spawned process: 8 threads share one CachedEncoder; return every failure as text."""
-    folder, worker = args
-    cached = CachedEncoder(FakeEncoder(), EmbeddingCache(folder))
+def _threaded_writer(args: tuple[str, int] | tuple[str, int, int]) -> list[str]:
+    """One spawned process: N threads (default 8) share one CachedEncoder; return every failure as text.
+
+    The encoder commits every 16 texts, so the threads' and processes' batch commits interleave.
+    """
+    folder, worker, n_threads = (*args, 8) if len(args) == 2 else args
+    cached = CachedEncoder(FakeEncoder(), EmbeddingCache(folder), commit_every=16)
     reference = FakeEncoder()
     failures: list[str] = []
 
@@ -392,7 +448,7 @@ def _threaded_writer(args: tuple[str, int]) -> list[str]:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error", CacheWarning)  # any cache trouble fails the thread
-        threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(n_threads)]
         for t in threads:
             t.start()
         for t in threads:
@@ -410,13 +466,15 @@ def _process_texts(worker: int, thread: int, round_: int) -> list[str]:
 
 
 @pytest.mark.slow
-def test_processes_times_threads_write_at_once(tmp_path):
+@pytest.mark.parametrize(("n_processes", "n_threads"), [(4, 8), (8, 4)], ids=["4x8", "8x4"])
+def test_processes_times_threads_write_at_once(tmp_path, n_processes, n_threads):
     ctx = mp.get_context("spawn")
-    with ctx.Pool(4) as pool:
-        failures = pool.map(_threaded_writer, [(str(tmp_path), w) for w in range(4)])
-    assert failures == [[]] * 4
+    with ctx.Pool(n_processes) as pool:
+        failures = pool.map(_threaded_writer, [(str(tmp_path), w, n_threads) for w in range(n_processes)])
+    assert failures == [[]] * n_processes
 
-    everything = sorted({t for w in range(4) for th in range(8) for r in range(3) for t in _process_texts(w, th, r)})
+    everything = sorted({t for w in range(n_processes) for th in range(n_threads) for r in range(3)
+                         for t in _process_texts(w, th, r)})
     reference = FakeEncoder()
     fresh = reference.encode(everything)
     expected = {text_hash(t): fresh[i].tobytes() for i, t in enumerate(everything)}

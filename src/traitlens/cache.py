@@ -12,7 +12,14 @@ user_version`` to recognise our own file and its schema. A file that is not an
 SQLite database, belongs to another program, has our table names but another
 layout, or is damaged is moved aside and rebuilt with a warning; a cache that
 cannot be used at all (read-only disk) degrades to "no cache" with a warning.
-The cache never makes a run fail.
+The cache never makes a run fail. ``cache info`` and ``cache clear`` on a cache
+that cannot be used raise :class:`CacheUnavailableError` rather than report
+"0 vectors".
+
+Interrupted runs resume: :class:`CachedEncoder` encodes the missing texts in
+batches of :data:`COMMIT_EVERY` and commits each batch before the next, so a
+run killed part-way keeps what it had encoded (``benchmarks/crash_safety.py``
+kills writers with SIGKILL to check that every stored vector is whole).
 
 Threads and processes: one :class:`EmbeddingCache` may be shared by many
 threads (a web server's thread pool). Each thread gets its own connection
@@ -53,11 +60,14 @@ import numpy as np
 import platformdirs
 
 from traitlens.encoders.base import Encoder
+from traitlens.errors import TraitlensError
 
 APPLICATION_ID = 0x54524C53  # "TRLS"
 SCHEMA_VERSION = 1
 FILENAME = "embeddings.sqlite3"
 _BUSY_TIMEOUT_S = 60.0
+#: :class:`CachedEncoder` commits the vectors of every this many newly encoded texts.
+COMMIT_EVERY = 512
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS models (
     fingerprint TEXT PRIMARY KEY,
@@ -82,6 +92,10 @@ _T = TypeVar("_T")
 
 class CacheWarning(UserWarning):
     """The embedding cache was rebuilt or could not be used; results are unaffected."""
+
+
+class CacheUnavailableError(TraitlensError):
+    """``cache info`` / ``cache clear`` on a cache that cannot be used (unwritable folder, newer schema, …)."""
 
 
 class _NotOurs(sqlite3.DatabaseError):
@@ -140,12 +154,17 @@ class EmbeddingCache:
     ----------
     cache_dir : str or Path, optional
         Folder of the cache file; default :func:`default_cache_dir`.
+    enabled : bool
+        ``False``: a cache that is off from the start (``--no-cache``): it reads and stores nothing and
+        touches no file; a :class:`CachedEncoder` over it passes every text to the model, and
+        :func:`traitlens.load_encoder` does not wrap such an encoder in the default cache again.
     """
 
-    def __init__(self, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, cache_dir: str | os.PathLike[str] | None = None, *, enabled: bool = True) -> None:
         self.dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
         self.path = self.dir / FILENAME
-        self._disabled = False
+        self._disabled = not enabled
+        self.problem: str | None = None if enabled else "it is switched off (--no-cache)"
         self._start_afresh()
         _LIVE_CACHES.add(self)
 
@@ -291,6 +310,7 @@ class EmbeddingCache:
         """Stop using the cache in every thread, with one warning (the caller holds ``self._lock``)."""
         if not self._disabled:
             self._disabled = True
+            self.problem = why
             warnings.warn(f"running without the embedding cache: {why}", CacheWarning, stacklevel=6)
         return None
 
@@ -377,16 +397,43 @@ class EmbeddingCache:
                 models.append({"model": name, "fingerprint": fp, "dim": dim, "vectors": counts.get(fp, 0)})
             return int(version)
 
-        version = self._use(read, 0) if self.path.exists() else 0
+        if self.path.exists():
+            version = self._use(read, 0)
+        else:
+            self._check_creatable()
+            version = 0
+        self._raise_if_unusable()
         size = sum(p.stat().st_size for p in self.dir.glob(f"{FILENAME}*") if p.is_file() and "broken" not in p.name)
         return CacheInfo(path=self.path, size_bytes=size, schema_version=version, models=models)
 
+    def _raise_if_unusable(self) -> None:
+        if self._disabled:
+            raise CacheUnavailableError(f"the embedding cache {self.path} is unusable: {self.problem}")
+
+    def _check_creatable(self) -> None:
+        """For a cache file that does not exist yet: raise if its folder cannot be made or written."""
+        folder = self.dir
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise CacheUnavailableError(f"the embedding cache {self.path} is unusable: {folder} is not a writable "
+                                        "folder")
+
     def clear(self, fingerprint: str | None = None) -> int:
-        """Delete every cached vector (or only one model's); return how many were deleted."""
+        """Delete every cached vector (or only one model's); return how many were deleted.
+
+        Raises
+        ------
+        CacheUnavailableError
+            The cache cannot be used (it is not counted as empty).
+        """
+        if not self.path.exists():
+            self._check_creatable()
         slot = self._slot()
         with slot.lock:
             conn = self._connect(slot)
             if conn is None:
+                self._raise_if_unusable()
                 return 0
             with _immediate(conn):
                 if fingerprint is None:
@@ -459,13 +506,18 @@ if hasattr(os, "register_at_fork"):
 class CachedEncoder(Encoder):
     """An :class:`Encoder` that consults an :class:`EmbeddingCache` before running the model.
 
-    Only texts missing from the cache reach the wrapped encoder, in one batch;
-    their vectors are then stored. Safe to share between threads when the
-    wrapped encoder is: two threads that miss the same text both encode it,
-    and the first stored vector is kept.
+    Only texts missing from the cache reach the wrapped encoder, in batches of
+    ``commit_every`` (default :data:`COMMIT_EVERY`); each batch's vectors are
+    stored (committed) before the next batch is encoded, so an interrupted run
+    keeps its finished batches and a re-run resumes after them. Safe to share
+    between threads when the wrapped encoder is: two threads that miss the same
+    text both encode it, and the first stored vector is kept.
     """
 
-    def __init__(self, encoder: Encoder, cache: EmbeddingCache) -> None:
+    def __init__(self, encoder: Encoder, cache: EmbeddingCache, commit_every: int = COMMIT_EVERY) -> None:
+        if commit_every < 1:
+            raise ValueError("commit_every must be at least 1")
+        self.commit_every = commit_every
         self.inner = encoder
         self.cache = cache
         self.name = encoder.name
@@ -475,8 +527,9 @@ class CachedEncoder(Encoder):
     def _encode_unique(self, texts: list[str]) -> np.ndarray:
         found = self.cache.get_many(self.fingerprint, texts, self.dim)
         missing = [t for t in texts if t not in found]
-        if missing:
-            fresh = self.inner.encode(missing)
-            self.cache.put_many(self.fingerprint, self.name, missing, fresh)
-            found.update(zip(missing, fresh, strict=True))
+        for start in range(0, len(missing), self.commit_every):
+            batch = missing[start : start + self.commit_every]
+            fresh = self.inner.encode(batch)
+            self.cache.put_many(self.fingerprint, self.name, batch, fresh)
+            found.update(zip(batch, fresh, strict=True))
         return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from traitlens.analysis.similarity import aggregate_similarity, cosine_matrix, similarity_frame
+from traitlens.analysis.similarity import aggregate_similarity, cosine_matrix, occurrences, similarity_frame
 from traitlens.errors import InputError
 
 
@@ -41,8 +41,10 @@ def test_aggregate_long_and_wide():
     assert "F (mean)" in both.columns and "G (max)" in both.columns
     with pytest.raises(InputError, match="stats must be"):
         aggregate_similarity(frame, stats="mode")
-    with pytest.raises(InputError, match="by must be"):
+    with pytest.raises(InputError, match="the taxonomy has no facets: aggregate by factor"):
         aggregate_similarity(frame, by="facet")
+    with pytest.raises(InputError, match="by must be 'factor' or 'facet'"):
+        aggregate_similarity(frame, by="keyword")
 
 
 def test_similarity_frame_checks_shapes():
@@ -51,3 +53,23 @@ def test_similarity_frame_checks_shapes():
         similarity_frame(["s1", "s2"], np.zeros((1, 1)), keywords)
     with pytest.raises(InputError, match="keywords"):
         similarity_frame(["s1"], np.zeros((1, 2)), keywords)
+
+
+def test_aggregate_keeps_one_row_per_occurrence_of_a_duplicate_text():
+    keywords = pd.DataFrame({"factor": ["F", "F", "G"], "keyword": ["a", "b", "c"]})
+    texts = ["s1", "s2", "s1", "s1"]
+    vectors = np.array([[1.0, 0], [0, 1.0], [1.0, 0], [1.0, 0]])
+    frame = similarity_frame(texts, cosine_matrix(vectors, np.array([[1.0, 0], [0, 1.0], [1.0, 1.0]])), keywords)
+    long = aggregate_similarity(frame)
+    assert list(long["sentence"]) == ["s1", "s1", "s2", "s2", "s1", "s1", "s1", "s1"]
+    assert list(long["factor"]) == ["F", "G"] * 4
+    wide = aggregate_similarity(frame, stats="mean", wide=True)
+    assert list(wide.index) == texts and wide.index.name == "sentence"
+    assert wide.iloc[0].tolist() == wide.iloc[3].tolist()
+    assert list(occurrences(frame)) == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3
+    # a table filtered to one factor still splits into occurrences
+    only_g = frame[frame.factor == "G"]
+    assert list(aggregate_similarity(only_g, stats="max")["sentence"]) == texts
+    # adjacent duplicates are two occurrences, not one
+    twice = similarity_frame(["x", "x"], cosine_matrix(vectors[:2], np.eye(2)), keywords.iloc[:2])
+    assert len(aggregate_similarity(twice)) == 2

@@ -1,12 +1,25 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from traitlens.errors import InputError
-from traitlens.io.tables import atomic_write, read_parquet_provenance, to_json_envelope, write_table
+from traitlens.io.tables import (
+    atomic_write,
+    check_writable,
+    format_from_suffix,
+    is_stdout,
+    output_kind,
+    read_parquet_provenance,
+    to_json_envelope,
+    wants_sidecar,
+    write_table,
+)
 
 
 def test_atomic_write_keeps_old_file_on_failure(tmp_path):
@@ -39,3 +52,76 @@ def test_write_errors(tmp_path):
         write_table(frame, tmp_path / "t.xlsx")
     with pytest.raises(InputError, match="does not exist"):
         write_table(frame, tmp_path / "missing" / "t.csv")
+
+
+def _frame() -> pd.DataFrame:
+    frame = pd.DataFrame({"sentence": ["a", "b"], "similarity": [0.5, 0.25]})
+    frame.attrs["provenance"] = {"traitlens_version": "x"}
+    return frame
+
+
+def test_dev_null_stays_a_device_and_gets_no_sidecar():
+    import stat
+
+    before = os.stat("/dev/null")
+    assert output_kind("/dev/null") == "stream" and not wants_sidecar("/dev/null")
+    assert format_from_suffix(Path("/dev/null")) == "csv"
+    write_table(_frame(), "/dev/null", "csv")
+    write_table(_frame(), "/dev/null", "json")
+    after = os.stat("/dev/null")
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    assert not Path("/dev/null.meta.json").exists()
+
+
+def test_fifo_is_written_straight_through(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    write_table(_frame(), fifo)
+    reader.join(timeout=10)
+    assert got == [b"sentence,similarity\n" + b"a,0.5\nb,0.25\n"]
+    assert fifo.is_fifo(), "the pipe must not be replaced by a regular file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.csv"], "no sidecar, no temporary file"
+
+
+def test_symlink_is_followed_and_stays_a_link(tmp_path):
+    real = tmp_path / "real" / "data.json"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    write_table(_frame(), link)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert json.loads(real.read_text())["results"][1] == {"sentence": "b", "similarity": 0.25}
+    dangling = tmp_path / "dangling.csv"
+    dangling.symlink_to(tmp_path / "real" / "new.csv")
+    write_table(_frame(), dangling)
+    assert dangling.is_symlink() and (tmp_path / "real" / "new.csv").read_text().startswith("sentence,")
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_dash_is_standard_output(capfdbinary):
+    assert is_stdout("-") and output_kind("-") == "stdout" and not wants_sidecar("-")
+    with atomic_write("-") as fh:
+        fh.write(b"to stdout\n")
+    assert capfdbinary.readouterr().out == b"to stdout\n"
+    assert not Path("-").exists()
+
+
+def test_a_folder_behind_a_link_is_refused(tmp_path):
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "folder")
+    with pytest.raises(InputError, match="is a folder"):
+        check_writable(tmp_path / "link")
+
+
+def test_csv_sidecar_names_the_digest_of_its_csv(tmp_path):
+    import hashlib
+
+    path = tmp_path / "t.csv"
+    write_table(_frame(), path)
+    meta = json.loads((tmp_path / "t.csv.meta.json").read_text())
+    assert meta["data"] == "t.csv" and meta["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert meta["provenance"] == {"traitlens_version": "x"}

@@ -10,6 +10,7 @@ import pandas as pd
 from traitlens.errors import InputError
 
 _STATS = ("mean", "max", "min", "median")
+_ROWS_PER_BLOCK = 8192
 
 
 def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -29,11 +30,15 @@ def cosine_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     :math:`\cos(a_i, b_j) = a_i \cdot b_j / (\lVert a_i\rVert \lVert b_j\rVert)`; computed in float64
     so that the result matches sentence-transformers' ``util.cos_sim`` to ~1e-7. Zero rows give 0.
     """
-    a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
-    na = np.linalg.norm(a, axis=1, keepdims=True)
     nb = np.linalg.norm(b, axis=1, keepdims=True)
-    return (a / np.where(na == 0, 1, na)) @ (b / np.where(nb == 0, 1, nb)).T
+    unit_b = (b / np.where(nb == 0, 1, nb)).T
+    out = np.empty((len(a), b.shape[0]), dtype=np.float64)
+    for start in range(0, len(a), _ROWS_PER_BLOCK):  # float64 copies of a block of rows, not of all of a
+        block = np.asarray(a[start : start + _ROWS_PER_BLOCK], dtype=np.float64)
+        na = np.linalg.norm(block, axis=1, keepdims=True)
+        out[start : start + _ROWS_PER_BLOCK] = (block / np.where(na == 0, 1, na)) @ unit_b
+    return out
 
 
 def similarity_frame(texts: Sequence[str], similarities: np.ndarray, keywords: pd.DataFrame) -> pd.DataFrame:
@@ -102,6 +107,8 @@ def aggregate_similarity(
         ``False`` (default): long frame ``sentence, <by>, <stat>...``, one row per
         text × construct. ``True``: one row per text (index ``sentence``), one
         column per construct (``"<construct> (<stat>)"`` when several stats).
+        A text that occurs several times gets its rows at each occurrence, in
+        input order (see :func:`occurrences`).
 
     Returns
     -------
@@ -112,24 +119,72 @@ def aggregate_similarity(
     bad = [s for s in stats if s not in _STATS]
     if bad or not stats:
         raise InputError(f"stats must be some of {', '.join(_STATS)}; got {stats!r}")
-    if by not in {"factor", "facet"} or by not in frame:
-        raise InputError(f"by must be 'factor' or 'facet' (a column of the frame); got {by!r}")
-    data = frame.dropna(subset=[by])
-    # A duplicated text has identical rows in every occurrence; it aggregates to one row per distinct text.
-    key = data.groupby(["sentence", by], sort=False)["similarity"]
-    long = key.agg(stats).reset_index()
-    keep = list(dict.fromkeys(frame["sentence"]))
-    long["sentence"] = pd.Categorical(long["sentence"], categories=keep, ordered=True)
-    long = long.sort_values("sentence", kind="stable").reset_index(drop=True)
-    long["sentence"] = long["sentence"].astype(object)
+    if by not in {"factor", "facet"}:
+        raise InputError(f"by must be 'factor' or 'facet'; got {by!r}")
+    if by not in frame:
+        raise InputError("the taxonomy has no facets: aggregate by factor, or use a taxonomy with facets "
+                         "(e.g. bigfive-facets)")
+    occurrence = occurrences(frame)
+    data = frame.assign(_occurrence=occurrence).dropna(subset=[by])
+    # One row per occurrence of a text: a duplicated text keeps a row in each of its places.
+    key = data.groupby(["_occurrence", by], sort=False)
+    long = key["similarity"].agg(stats).reset_index()
+    long.insert(0, "sentence", frame["sentence"].to_numpy()[_first_rows(occurrence)][long["_occurrence"]])
     if wide:
-        table = long.pivot(index="sentence", columns=by, values=stats)
+        table = long.pivot(index="_occurrence", columns=by, values=stats)
         constructs = list(dict.fromkeys(data[by]))
-        table = table.reindex(index=keep, columns=pd.MultiIndex.from_product([stats, constructs]))
+        order = pd.unique(occurrence)
+        table = table.reindex(index=order, columns=pd.MultiIndex.from_product([stats, constructs]))
         table.columns = [c if len(stats) == 1 else f"{c} ({s})" for s, c in table.columns]
         table.columns.name = None
+        table.index = pd.Index(frame["sentence"].to_numpy()[_first_rows(occurrence)][order], name="sentence")
         long = table
+    else:
+        long = long.drop(columns="_occurrence")
     long.attrs = dict(frame.attrs)
     if "provenance" in long.attrs:
         long.attrs["provenance"] = {**long.attrs["provenance"], "aggregation": {"by": by, "stats": stats}}
     return long
+
+
+def occurrences(frame: pd.DataFrame) -> np.ndarray:
+    """Number every row of a similarity table by the occurrence of the text it belongs to (0, 1, 2, …).
+
+    A :func:`similarity_frame` has the same ``m`` rows (keywords) for each occurrence of a text, in
+    input order, so the rows of one text split into blocks of ``m`` (``m``: the fewest rows any text has,
+    or fewer where the first text's keywords start over, checked to divide every text's count). A table
+    without that shape (filtered unevenly) falls back to runs of consecutive rows of the same text.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        With a ``sentence`` column.
+
+    Returns
+    -------
+    (len(frame),) int array
+        Occurrence numbers, increasing in the order the occurrences first appear.
+    """
+    sentence = frame["sentence"].reset_index(drop=True)
+    if not len(sentence):
+        return np.zeros(0, dtype=np.int64)
+    sizes = sentence.value_counts()
+    m = int(sizes.min())
+    columns = [c for c in ("factor", "facet", "keyword") if c in frame]
+    if columns:  # a text that only ever occurs twice in a row: its keywords start over where the next begins
+        first = frame.loc[frame["sentence"].to_numpy() == sentence.iloc[0], columns].head(m).astype(str)
+        row = first.agg("\x1f".join, axis=1).tolist()
+        restart = next((k for k in range(1, len(row)) if row[k] == row[0]), None)
+        if restart is not None and (sizes % restart == 0).all():
+            m = restart
+    if (sizes % m == 0).all():
+        block = sentence.groupby(sentence, sort=False).cumcount().to_numpy() // m
+        keys = pd.MultiIndex.from_arrays([sentence.to_numpy(), block])
+        return pd.factorize(keys)[0].astype(np.int64)
+    return (sentence != sentence.shift()).cumsum().to_numpy().astype(np.int64) - 1
+
+
+def _first_rows(occurrence: np.ndarray) -> np.ndarray:
+    """Row index of the first row of each occurrence number (indexable by occurrence)."""
+    _, first = np.unique(occurrence, return_index=True)
+    return first

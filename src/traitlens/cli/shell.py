@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import typer
 
+from traitlens.cache import CachedEncoder, EmbeddingCache
 from traitlens.cli.options import EncoderSettings, Output, OutputFormat, TextSource
 from traitlens.encoders import Encoder, load_encoder
 from traitlens.errors import TraitlensError
@@ -25,9 +26,11 @@ from traitlens.io.tables import (
     atomic_write,
     check_writable,
     format_from_suffix,
+    is_stdout,
     render,
     sidecar_path,
     to_json_envelope,
+    wants_sidecar,
     write_table,
 )
 from traitlens.provenance import get_provenance, provenance_line
@@ -78,7 +81,7 @@ def resolve_format(output: Output) -> str:
     """The format to write: ``--format`` if given (other than table), else from ``--out``'s suffix, else table."""
     if output.fmt is not None and output.fmt is not OutputFormat.table:
         return output.fmt.value
-    if output.out is not None:
+    if output.out is not None and not is_stdout(output.out):
         return format_from_suffix(output.out)
     return "table"
 
@@ -97,40 +100,88 @@ def print_table(frame: pd.DataFrame, title: str | None = None) -> None:
     Console(file=sys.stdout, width=200 if not sys.stdout.isatty() else None).print(table)
 
 
-#: Above this many rows :func:`emit_tables` prints plain aligned text instead of a rich table (rich takes
-#: minutes for the 499,500 pairs of 1,000 items; plain text about a second).
-PLAIN_TABLE_ROWS = 10_000
+#: Above this many rows a printed table is plain aligned text instead of a rich table (rich takes about 1 s per
+#: 1,000 rows, 9.7 s for 10,000, minutes and gigabytes for the 1.5 million rows of 100,000 texts; plain text
+#: streams in chunks, in bounded memory: 0.1 s for 10,000 rows).
+PLAIN_TABLE_ROWS = 1_000
+#: A plain table on a terminal shows this many rows from the head and from the tail (like pandas' display).
+TERMINAL_ROWS = 20
+_CHUNK_ROWS = 20_000
 
 
-def print_plain_table(frame: pd.DataFrame, title: str | None = None) -> None:
-    """Print ``frame`` on stdout as plain aligned columns (floats with four decimals), fast for large tables."""
+def _cells(values: pd.Series) -> pd.Series:
+    """The printed form of a column: floats with four decimals, everything else as ``str``."""
+    return values.map("{:.4f}".format) if pd.api.types.is_float_dtype(values) else values.astype(str)
+
+
+def print_plain_table(frame: pd.DataFrame, title: str | None = None, *, summarise: bool | None = None) -> None:
+    """Print ``frame`` on stdout as plain aligned columns (floats with four decimals), streamed in chunks.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    title : str, optional
+    summarise : bool, optional
+        Print only the first and last :data:`TERMINAL_ROWS` rows and a line saying how many were left
+        out, as pandas' display does. Default: when stdout is a terminal (a pipe or file gets every row).
+    """
     data = frame.reset_index() if frame.index.name is not None else frame
-    header: list[str] = []
-    lines: pd.Series | None = None
-    for name in data.columns:
-        values = data[name]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        cells = values.map("{:.4f}".format) if pd.api.types.is_float_dtype(values) else values.astype(str)
-        width = max(len(str(name)), int(cells.str.len().max()) if len(cells) else 0)
-        cells = cells.str.rjust(width) if numeric else cells.str.ljust(width)
-        header.append(str(name).rjust(width) if numeric else str(name).ljust(width))
-        lines = cells if lines is None else lines + "  " + cells
-    head = "  ".join(header).rstrip()
-    text = [*([title] if title else []), head, "-" * len(head)]
-    sys.stdout.write("\n".join(text) + "\n")
-    if lines is not None and len(lines):
-        sys.stdout.write("\n".join(lines.str.rstrip()) + "\n")
+    if summarise is None:
+        summarise = sys.stdout.isatty()
+    skipped = 0
+    if summarise and len(data) > 2 * TERMINAL_ROWS:
+        skipped = len(data) - 2 * TERMINAL_ROWS
+        data = pd.concat([data.iloc[:TERMINAL_ROWS], data.iloc[-TERMINAL_ROWS:]])
+    numeric = {name: pd.api.types.is_numeric_dtype(data[name]) and not pd.api.types.is_bool_dtype(data[name])
+               for name in data.columns}
+    widths = {name: len(str(name)) for name in data.columns}
+    for start in range(0, len(data), _CHUNK_ROWS):  # first pass: the column widths, chunk by chunk
+        for name in data.columns:
+            cells = _cells(data[name].iloc[start:start + _CHUNK_ROWS])
+            if len(cells):
+                widths[name] = max(widths[name], int(cells.str.len().max()))
+    head = "  ".join(str(n).rjust(widths[n]) if numeric[n] else str(n).ljust(widths[n]) for n in data.columns)
+    head = head.rstrip()
+    sys.stdout.write("\n".join([*([title] if title else []), head, "-" * len(head)]) + "\n")
+    for start in range(0, len(data), _CHUNK_ROWS):  # second pass: write, chunk by chunk
+        lines: pd.Series | None = None
+        for name in data.columns:
+            cells = _cells(data[name].iloc[start:start + _CHUNK_ROWS])
+            cells = cells.str.rjust(widths[name]) if numeric[name] else cells.str.ljust(widths[name])
+            lines = cells if lines is None else lines + "  " + cells
+        if lines is not None and len(lines):
+            text = list(lines.str.rstrip())
+            if skipped and start == 0:
+                text.insert(TERMINAL_ROWS, f"… {skipped:,} more rows …")
+            sys.stdout.write("\n".join(text) + "\n")
+    sys.stdout.flush()
+
+
+def print_any_table(frame: pd.DataFrame, title: str | None = None) -> None:
+    """A rich table up to :data:`PLAIN_TABLE_ROWS` rows, else :func:`print_plain_table` (saying so on stderr)."""
+    if len(frame) > PLAIN_TABLE_ROWS:
+        shown = f"the first and last {TERMINAL_ROWS} shown; " if sys.stdout.isatty() else ""
+        stderr(f"{len(frame):,} rows: printed as plain text ({shown}--out PATH.csv writes a file)")
+        print_plain_table(frame, title=title)
+    else:
+        print_table(frame, title=title)
+
+
+def _to_stdout(out: Path | None) -> Path | None:
+    """``--out -`` is standard output: None."""
+    return None if is_stdout(out) else out
 
 
 def emit(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
     """Write ``frame`` to ``out`` (atomically, with provenance) or to stdout (provenance line on stderr)."""
     provenance = get_provenance(frame)
+    out = _to_stdout(out)
     if out is not None:
         path = write_table(frame, out, fmt, provenance)
         stderr(f"wrote {path} ({len(frame)} rows) · {provenance_line(provenance)}")
         return
     if fmt == "table":
-        print_table(frame)
+        print_any_table(frame)
         stderr(provenance_line(provenance))
     elif fmt == "parquet":
         raise TraitlensError("parquet output is binary: give a file with --out")
@@ -140,19 +191,28 @@ def emit(frame: pd.DataFrame, fmt: str, out: Path | None) -> None:
 
 
 def load_model(model: str | None, settings: EncoderSettings) -> Encoder:
-    """The encoder of ``--model``, behind the embedding cache of ``settings``."""
-    return load_encoder(model, cache=settings.cache, local_files_only=settings.local_files_only or None)
+    """The encoder of ``--model``, behind the embedding cache of ``settings``.
+
+    With ``--no-cache`` the encoder sits behind a cache that is off (``EmbeddingCache(enabled=False)``),
+    so that an API function given it (whose ``cache=`` defaults to the user cache) does not cache it.
+    """
+    encoder = load_encoder(model, cache=settings.cache, local_files_only=settings.local_files_only or None,
+                           backend=settings.backend.value)
+    if settings.no_cache and not isinstance(encoder, CachedEncoder):
+        encoder = CachedEncoder(encoder, EmbeddingCache(enabled=False))
+    return encoder
 
 
 def _read_texts(source: TextSource) -> list[str]:
     from traitlens.examples import EXAMPLE_SENTENCES
-    from traitlens.io.texts import read_texts
+    from traitlens.io.texts import prepare_texts, read_texts
 
+    # prepared once here: the API calls of a command then check (and warn about) them no second time
     if source.example:
-        return list(EXAMPLE_SENTENCES)
+        return prepare_texts(list(EXAMPLE_SENTENCES))
     if source.file is not None:
         return read_texts(source.file, source.column)
-    return list(source.texts or [])
+    return prepare_texts(list(source.texts or []))
 
 
 def check_text_source(source: TextSource, plot: Path | None) -> None:
@@ -196,6 +256,7 @@ def check_outputs(fmt: str, out: Path | None, plot: Path | None, companions: Seq
         Parquet (or CSV of several tables) without ``--out``; a target that cannot be created or
         replaced (see :func:`~traitlens.io.tables.check_writable`).
     """
+    out = _to_stdout(out)
     if out is None and fmt == "parquet":
         raise TraitlensError("parquet output is binary: give a file with --out")
     if out is None and fmt == "csv" and companions:
@@ -205,7 +266,7 @@ def check_outputs(fmt: str, out: Path | None, plot: Path | None, companions: Seq
     if out is not None and fmt in {"csv", "parquet"}:
         files += [companion_path(out, name) for name in companions]
     if fmt == "csv":
-        files += [sidecar_path(path) for path in files]
+        files += [sidecar_path(path) for path in files if wants_sidecar(path)]
     for target in [*files, *([] if plot is None else [plot])]:
         check_writable(target)
 
@@ -215,7 +276,8 @@ def emit_tables(main: pd.DataFrame, companions: Mapping[str, pd.DataFrame], fmt:
     """Write a table and its companion tables (e.g. item pairs, scale pairs, reliabilities) in one format.
 
     A printed table (``table`` on stdout) of more than :data:`PLAIN_TABLE_ROWS` rows is plain aligned
-    text (:func:`print_plain_table`). Otherwise, without companions, this is :func:`emit`; with them:
+    text (:func:`print_plain_table`), summarised on a terminal.
+    ``out`` ``-`` is stdout. Otherwise, without companions, this is :func:`emit`; with them:
 
     * ``csv`` / ``parquet`` (``--out`` required): ``out`` holds ``main``, ``companion_path(out, name)``
       each companion, every file with its own provenance (the CSV sidecar ``PATH.meta.json``);
@@ -236,14 +298,10 @@ def emit_tables(main: pd.DataFrame, companions: Mapping[str, pd.DataFrame], fmt:
     """
     titles = dict(titles or {})
     provenance = get_provenance(main)
+    out = _to_stdout(out)
     if fmt == "table" and out is None:
         for name, frame in {"results": main, **companions}.items():
-            title = titles.get(name, name) if companions else None
-            if len(frame) > PLAIN_TABLE_ROWS:
-                stderr(f"{len(frame):,} rows: printed as plain text (--out PATH.csv writes a file)")
-                print_plain_table(frame, title=title)
-            else:
-                print_table(frame, title=title)
+            print_any_table(frame, title=titles.get(name, name) if companions else None)
         stderr(provenance_line(provenance))
         return
     if not companions:

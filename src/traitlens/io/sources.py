@@ -238,18 +238,27 @@ def read_frame(path: str | Path, delimiter: str | None = None) -> Frame:
     return Frame(path=path, data=data, lines=lines)
 
 
+#: Most YAML nodes :func:`load_yaml_with_lines` builds, counting every expansion of an alias (a "billion
+#: laughs" file of nested aliases would otherwise expand exponentially).
+MAX_YAML_NODES = 1_000_000
+
+
 def load_yaml_with_lines(path: str | Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     """Parse a YAML file; return the data and a map from key path (``("factors", 0, "name")``) to line.
 
     Raises
     ------
     InputError
-        The file is not valid YAML (with the line and column of the error).
+        The file is not valid YAML (with the line and column of the error), has a value that safe
+        YAML cannot build (an unknown ``!!tag``, bad ``!!binary``), a key that is a list or mapping,
+        nests too deeply, or expands (through aliases) to more than :data:`MAX_YAML_NODES` nodes.
     """
     path = Path(path)
     text = read_utf8(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise InputError("the YAML nests too deeply", path=path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -261,15 +270,31 @@ def load_yaml_with_lines(path: str | Path) -> tuple[Any, dict[tuple[Any, ...], i
         ) from None
     lines: dict[tuple[Any, ...], int] = {}
     scalars = yaml.SafeLoader("")
+    budget = [MAX_YAML_NODES]
+
+    def scalar(node: yaml.Node) -> Any:
+        try:
+            return scalars.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise InputError(f"invalid YAML value: {problem}", path=path, line=node.start_mark.line + 1,
+                             column=node.start_mark.column + 1) from None
 
     def walk(node: yaml.Node | None, key: tuple[Any, ...]) -> Any:
         if node is None:
             return None
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise InputError(f"the YAML expands to more than {MAX_YAML_NODES:,} values (aliases repeated too "
+                             "often?)", path=path, line=node.start_mark.line + 1)
         lines[key] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for knode, vnode in node.value:
-                k = scalars.construct_object(knode)
+                if not isinstance(knode, yaml.ScalarNode):
+                    raise InputError("a key must be a plain value, not a list or mapping", path=path,
+                                     line=knode.start_mark.line + 1, column=knode.start_mark.column + 1)
+                k = scalar(knode)
                 if k in out:
                     raise InputError(f"duplicate key {k!r}", path=path, line=knode.start_mark.line + 1,
                                      column=knode.start_mark.column + 1)
@@ -278,9 +303,12 @@ def load_yaml_with_lines(path: str | Path) -> tuple[Any, dict[tuple[Any, ...], i
             return out
         if isinstance(node, yaml.SequenceNode):
             return [walk(child, (*key, i)) for i, child in enumerate(node.value)]
-        return scalars.construct_object(node, deep=True)
+        return scalar(node)
 
-    return walk(root, ()), lines
+    try:
+        return walk(root, ()), lines
+    except RecursionError:
+        raise InputError("the YAML nests too deeply (or an alias refers to itself)", path=path) from None
 
 
 def line_of(lines: Mapping[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:

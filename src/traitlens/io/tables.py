@@ -3,22 +3,35 @@
 Formats:
 
 * ``csv`` — plain CSV; written to a file, a sidecar ``PATH.meta.json`` holds the provenance
-  (no comment lines: texts may contain ``#``);
+  (no comment lines: texts may contain ``#``) and the SHA-256 of the CSV it describes. The
+  sidecar is renamed into place just before the CSV, so a run killed between the two renames
+  leaves the old CSV with a new sidecar, which the digest shows;
 * ``json`` — ``{"provenance": {...}, "results": [{row}, ...]}``;
 * ``parquet`` — provenance as JSON in the schema metadata key ``traitlens``;
 * ``table`` — a human-readable table (stdout only).
 
-Files are written to a temporary file in the target folder and renamed into
-place, so an interrupted or failed write never leaves a half-written file.
+Where the output goes (:func:`output_kind`):
+
+* a regular file (or a new path) is written to a temporary file in the target folder and
+  renamed into place, so an interrupted or failed write never leaves a half-written file;
+* a symbolic link is followed: the temporary file is renamed onto the real target, and the link
+  stays a link;
+* a device, FIFO or socket (``/dev/null``, ``/dev/stdout``, a named pipe) is written straight
+  through — it is never replaced by a regular file, and no ``.meta.json`` sidecar is written
+  next to it;
+* ``-`` means standard output (handled by the CLI, see :func:`is_stdout`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import math
 import os
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,41 +46,95 @@ FORMATS = ("table", "csv", "json", "parquet")
 PARQUET_META_KEY = b"traitlens"
 
 
+def is_stdout(path: str | Path | None) -> bool:
+    """Whether ``path`` is ``-``, which stands for standard output."""
+    return path is not None and str(path) == "-"
+
+
+def output_kind(path: str | Path) -> str:
+    """``"stdout"`` for ``-``; ``"stream"`` for a device, FIFO or socket; else ``"file"``.
+
+    A stream is written straight through. Symbolic links are followed (a link to ``/dev/null`` is a stream).
+    """
+    if is_stdout(path):
+        return "stdout"
+    try:
+        mode = os.stat(Path(path).expanduser()).st_mode
+    except OSError:  # missing, or a dangling link: a new regular file
+        return "file"
+    return "file" if stat.S_ISREG(mode) or stat.S_ISDIR(mode) else "stream"
+
+
+def real_target(path: str | Path) -> Path:
+    """The path a write really goes to: ``path`` with symbolic links followed (also a dangling link's target)."""
+    path = Path(path).expanduser()
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
 def check_writable(path: str | Path) -> Path:
-    """Fail early (before any work) if ``path`` cannot be created or replaced.
+    """Fail early (before any work) if ``path`` cannot be created, replaced or written to.
+
+    A symbolic link is checked at its real target; a device or FIFO must be writable.
 
     Raises
     ------
     InputError
         The folder does not exist, is not a folder, or is not writable; or the path is a folder.
     """
+    if is_stdout(path):
+        return Path("-")
     path = Path(path).expanduser()
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
+    if output_kind(path) == "stream":
+        if not os.access(path, os.W_OK):
+            raise InputError("cannot write here: permission denied", path=path)
+        return path
+    target = real_target(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
         raise InputError("output path is a folder; give a file name", path=path)
     if not folder.is_dir():
         raise InputError(f"cannot write here: folder {folder} does not exist", path=path)
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if not os.access(folder, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise InputError("cannot write here: permission denied", path=path)
     return path
 
 
 @contextlib.contextmanager
 def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
-    """Open a temporary file next to ``path`` for binary writing; rename it onto ``path`` on success."""
+    """Open ``path`` for binary writing so that readers never see a half-written file.
+
+    A regular file (or a new path) gets a temporary file next to it, renamed onto it on success
+    (onto the real target of a symbolic link, which stays a link); a device or FIFO is opened and
+    written straight through (see the module docstring).
+    """
     path = check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if output_kind(path) == "stdout":
+        sys.stdout.flush()
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    if output_kind(path) == "stream":
+        with open(path, "wb") as fh:
+            yield fh
+        return
+    target = real_target(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def wants_sidecar(path: str | Path) -> bool:
+    """Whether a CSV written to ``path`` gets a ``.meta.json`` sidecar: only regular files (never devices, pipes)."""
+    return output_kind(path) == "file"
 
 
 def _jsonable(value: Any) -> Any:
@@ -90,8 +157,23 @@ def to_json_envelope(frame: pd.DataFrame, provenance: dict[str, Any]) -> dict[st
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    write_csv(frame, buffer)
+    return buffer.getvalue()
+
+
+#: Rows per chunk when a CSV is written (bounded memory for tables of millions of rows).
+CSV_CHUNK_ROWS = 50_000
+
+
+def write_csv(frame: pd.DataFrame, fh: BinaryIO) -> None:
+    """Write ``frame`` as UTF-8 CSV to ``fh`` in chunks of :data:`CSV_CHUNK_ROWS` rows (the index if named)."""
     data = frame.reset_index() if frame.index.name is not None else frame
-    return data.to_csv(index=False).encode("utf-8")
+    if not len(data):
+        fh.write(data.to_csv(index=False).encode("utf-8"))
+    for start in range(0, len(data), CSV_CHUNK_ROWS):
+        chunk = data.iloc[start:start + CSV_CHUNK_ROWS]
+        fh.write(chunk.to_csv(index=False, header=start == 0).encode("utf-8"))
 
 
 def _parquet_bytes(frame: pd.DataFrame, provenance: dict[str, Any]) -> bytes:
@@ -128,7 +210,8 @@ def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None,
     frame : DataFrame
     path : str or Path
     fmt : {"csv", "json", "parquet"}, optional
-        Default from the suffix (``.csv``, ``.json``, ``.parquet``/``.pq``).
+        Default from the suffix (``.csv``, ``.json``, ``.parquet``/``.pq``); required for a device
+        or FIFO without one.
     provenance : dict, optional
         Default ``frame.attrs["provenance"]``.
 
@@ -142,16 +225,39 @@ def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None,
     if fmt == "table":
         fmt = format_from_suffix(path)
     provenance = provenance if provenance is not None else dict(frame.attrs.get("provenance", {}))
-    payload = render(frame, fmt, provenance)
+    payload = render(frame, fmt, provenance) if fmt != "csv" else None  # CSV is streamed (checked here first)
+    if fmt not in {"csv", "json", "parquet"}:
+        raise InputError(f"format must be one of csv, json, parquet for files; got {fmt!r}")
     check_writable(path)
-    if fmt == "csv":
+    sidecar = fmt == "csv" and wants_sidecar(path)
+    if sidecar:
         check_writable(sidecar_path(path))
     with atomic_write(path) as fh:
-        fh.write(payload)
-    if fmt == "csv":
-        with atomic_write(sidecar_path(path)) as fh:
-            fh.write((json.dumps({"provenance": provenance, "data": path.name}, indent=1) + "\n").encode())
+        if payload is not None:
+            fh.write(payload)
+            return path
+        digest = _Sha256Writer(fh)
+        write_csv(frame, digest)
+        if sidecar:  # renamed into place just before the CSV, naming the digest of the data it describes
+            with atomic_write(sidecar_path(path)) as meta:
+                meta.write((json.dumps({"provenance": provenance, "data": path.name, "sha256": digest.hexdigest()},
+                                       indent=1) + "\n").encode())
     return path
+
+
+class _Sha256Writer:
+    """Passes bytes on to a binary file and keeps their SHA-256."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.fh.write(data)
+
+    def hexdigest(self) -> str:
+        return self.digest.hexdigest()
 
 
 def sidecar_path(path: Path) -> Path:
@@ -160,9 +266,11 @@ def sidecar_path(path: Path) -> Path:
 
 
 def format_from_suffix(path: Path) -> str:
-    """Output format implied by a file suffix."""
-    suffix = path.suffix.lower()
+    """Output format implied by a file suffix (``csv`` for a device or FIFO without a known suffix)."""
+    suffix = Path(path).suffix.lower()
     by_suffix = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+    if suffix not in by_suffix and output_kind(path) == "stream":
+        return "csv"  # /dev/null, /dev/stdout, a named pipe: CSV unless --format says otherwise
     if suffix not in by_suffix:
         raise InputError(f"cannot tell the format from the suffix {suffix or '(none)'!r}; use --format or one of "
                          f"{', '.join(by_suffix)}", path=path)

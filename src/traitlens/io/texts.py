@@ -7,25 +7,67 @@ Policy (documented in the README):
 * surrounding whitespace is stripped;
 * duplicate texts are kept: each occurrence gets its own output rows, the
   text is encoded once, and a warning lists them;
-* no text left → :class:`~traitlens.errors.InputError`.
+* a text longer than :data:`MAX_TEXT_CHARS` characters is cut to that length
+  before anything else sees it, and marked: ``<first MAX_TEXT_CHARS characters>
+  […cut: N characters in all]``. The models read at most a few hundred tokens
+  (all-MiniLM-L6-v2: 256, the largest supported: 512), and
+  ``MAX_TEXT_CHARS`` = 10 characters per token × 512 tokens is more than any
+  of them reads, so the vectors are those of the full text; the cut keeps a
+  50 MB line from being tokenised in full (minutes, gigabytes) and from being
+  echoed into every output row. One warning names the cut texts;
+* texts with no letter or digit (only emoji, symbols or punctuation) are kept
+  with a warning: the models read emoji as the unknown token ``[UNK]``, so
+  such texts get near-identical, meaningless scores;
+* no text left → :class:`~traitlens.errors.InputError`;
+* more than :data:`MAX_TEXTS` texts in one list → :class:`~traitlens.errors.InputError`: one
+  in-memory run holds every vector and output row at once (about 1.2 GB for 100,000 texts, measured
+  with 384-d vectors), so bigger inputs are streamed in chunks instead (``--file BIG --out
+  OUT.parquet``, :func:`traitlens.streaming.stream_file`), in bounded memory.
+
+A list returned by :func:`prepare_texts` is a :class:`PreparedTexts`; preparing
+it again returns it unchanged, so a text read from a file and then passed to
+the API is checked (and warned about) once.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from traitlens.errors import InputError
 from traitlens.io.sources import read_delimited, read_utf8
 
 SUPPORTED_SUFFIXES = (".txt", ".csv", ".tsv", ".jsonl", ".parquet")
 
+#: Characters per token allowed for in :data:`MAX_TEXT_CHARS` (English averages about 4; WordPiece
+#: splits long words and symbols into more tokens, not fewer).
+CHARS_PER_TOKEN = 10
+#: The longest input any supported model reads, in tokens (BERT-family ``max_seq_length`` ≤ 512).
+MAX_MODEL_TOKENS = 512
+#: Texts are cut to this many characters before tokenising (see the module docstring).
+MAX_TEXT_CHARS = CHARS_PER_TOKEN * MAX_MODEL_TOKENS
+#: Most texts one in-memory run accepts (keeps a run within about 2 GB; bigger inputs are streamed).
+MAX_TEXTS = 100_000
+
+
+class PreparedTexts(list[str]):
+    """Texts that :func:`prepare_texts` has checked and cleaned (passing them again changes nothing)."""
+
+    language_checked = False
+
 
 class InputWarning(UserWarning):
     """Input was accepted with a change the user should know about (blank texts skipped, duplicates)."""
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis (for messages)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _where(places: Sequence[int], unit: str) -> str:
@@ -33,8 +75,20 @@ def _where(places: Sequence[int], unit: str) -> str:
     return f"{unit}{'s' if len(places) > 1 else ''} {shown}{', …' if len(places) > 10 else ''}"
 
 
+def cut_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``text`` if it has at most ``limit`` characters, else its first ``limit`` and a marker naming its length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} […cut: {len(text):,} characters in all]"
+
+
+def has_word_characters(text: str) -> bool:
+    """Whether ``text`` has a letter or digit (emoji, symbols and punctuation alone have none)."""
+    return any(c.isalnum() for c in text)
+
+
 def prepare_texts(texts: Iterable[object], *, places: Sequence[int] | None = None, unit: str = "position",
-                  source: str | None = None) -> list[str]:
+                  source: str | None = None) -> PreparedTexts:
     """Validate and clean a list of texts (see the module docstring for the policy).
 
     Parameters
@@ -49,25 +103,53 @@ def prepare_texts(texts: Iterable[object], *, places: Sequence[int] | None = Non
 
     Returns
     -------
-    list of str
+    PreparedTexts
+        A list of str; passing it to :func:`prepare_texts` again returns it as it is.
     """
+    if isinstance(texts, PreparedTexts):
+        return texts
     if isinstance(texts, str):
         raise InputError("texts must be a list of strings, not a single string; wrap it in a list")
+    if isinstance(texts, bytes | dict) or not isinstance(texts, Iterable):
+        raise InputError(f"texts must be a list of strings, got {type(texts).__name__} {_shorten(repr(texts))}")
     items = list(texts)
+    if len(items) > MAX_TEXTS:
+        where = f"{source}: " if source else ""
+        raise InputError(f"{where}{len(items):,} texts are more than one in-memory run takes ({MAX_TEXTS:,}, "
+                         "about 2 GB); stream them in chunks instead: --file PATH --out OUT.parquet on the command "
+                         "line, traitlens.streaming.stream_file in Python (or split the input)")
     places = list(places) if places is not None else list(range(len(items)))
     prefix = f"{source}: " if source else ""
-    kept: list[str] = []
+    if len(places) != len(items):
+        raise InputError(f"{len(items)} texts but {len(places)} places")
+    kept = PreparedTexts()
     kept_places: list[int] = []
     blank: list[int] = []
+    cut: list[int] = []
+    wordless: list[int] = []
     for item, place in zip(items, places, strict=True):
         if not isinstance(item, str):
-            raise InputError(f"{prefix}{unit} {place}: expected a text, got {type(item).__name__} {item!r}")
+            raise InputError(f"{prefix}{unit} {place}: expected a text, got {type(item).__name__} "
+                             f"{_shorten(repr(item))}")
         stripped = item.strip()
-        if stripped:
-            kept.append(stripped)
-            kept_places.append(place)
-        else:
+        if not stripped:
             blank.append(place)
+            continue
+        if len(stripped) > MAX_TEXT_CHARS:
+            stripped = cut_text(stripped)
+            cut.append(place)
+        elif not has_word_characters(stripped):
+            wordless.append(place)
+        kept.append(stripped)
+        kept_places.append(place)
+    if cut:
+        warnings.warn(f"{prefix}{len(cut)} text(s) longer than {MAX_TEXT_CHARS:,} characters were cut to that "
+                      f"length, more than the model reads (at {_where(cut, unit)}); outputs show the cut text "
+                      "with a '[…cut: N characters in all]' marker", InputWarning, stacklevel=2)
+    if wordless:
+        warnings.warn(f"{prefix}{len(wordless)} text(s) have no letter or digit (only emoji, symbols or "
+                      f"punctuation) at {_where(wordless, unit)}: the model reads them as unknown tokens, so "
+                      "their scores are near-identical and mean little", InputWarning, stacklevel=2)
     if blank:
         warnings.warn(f"{prefix}skipped {len(blank)} blank text(s) at {_where(blank, unit)}", InputWarning,
                       stacklevel=2)
@@ -188,22 +270,58 @@ class LanguageWarning(UserWarning):
     """Some texts do not look like English; the bundled models and exemplars are English."""
 
 
-_ENGLISH = frozenset(  # function words that are rare outside English
-    "i me my am are was the to of and at with for about like often rarely never always usually get have has "
-    "feel things people others myself when what it that this very can will would don't not you your".split()
-)
+#: At most this many texts (evenly spread) are looked at by :func:`warn_if_not_english`.
+LANGUAGE_SAMPLE = 5_000
+#: A text is flagged when the detector names another language with at least this probability.
+LANGUAGE_MIN_PROBABILITY = 0.7
+_IDENTIFIER: list[Any] = []
+_IDENTIFIER_LOCK = threading.Lock()
+
+
+def _identifier() -> Any:
+    """py3langid's identifier with normalised probabilities, loaded once per process (about 0.4 s)."""
+    with _IDENTIFIER_LOCK:
+        if not _IDENTIFIER:
+            from py3langid import langid
+
+            _IDENTIFIER.append(langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True))
+        return _IDENTIFIER[0]
+
+
+def detect_language(text: str) -> tuple[str, float] | None:
+    """The language of ``text`` by py3langid (ISO 639-1 code, probability), or None when it is too short to tell.
+
+    Too short: fewer than three words with letters and fewer than six letters outside ASCII (scripts
+    written without spaces). On one or two words the detector guesses (``"Zorro"`` → Basque).
+    """
+    words = sum(any(c.isalpha() for c in w) for w in text.split())
+    if words < 3 and sum(c.isalpha() and not c.isascii() for c in text) < 6:
+        return None
+    code, probability = _identifier().classify(text[:MAX_TEXT_CHARS])
+    return str(code), float(probability)
 
 
 def warn_if_not_english(texts: Sequence[str]) -> None:
-    """Warn (:class:`LanguageWarning`) about texts that do not look English, naming up to three."""
-    odd = []
-    for text in texts:
-        letters = [c for c in text if c.isalpha()]
-        words = [w.strip(".,!?;:'\"").casefold() for w in text.split()]
-        non_ascii = sum(not c.isascii() for c in letters) / max(len(letters), 1)
-        if non_ascii > 0.3 or (len(words) >= 4 and not _ENGLISH.intersection(words)):
-            odd.append(text)
+    """Warn once (:class:`LanguageWarning`) about texts that are not English, naming up to three.
+
+    A text is flagged when py3langid (Lui & Baldwin 2012, langid.py) names a language other than
+    English with probability ≥ :data:`LANGUAGE_MIN_PROBABILITY`; texts too short to tell are not
+    (:func:`detect_language`). At most :data:`LANGUAGE_SAMPLE` texts, evenly spread, are looked at.
+    A :class:`PreparedTexts` list is checked only the first time.
+    """
+    if getattr(texts, "language_checked", False):
+        return
+    if isinstance(texts, PreparedTexts):
+        texts.language_checked = True
+    step = max(1, len(texts) // LANGUAGE_SAMPLE)
+    sample = texts[::step]
+    odd: list[tuple[str, str]] = []
+    for text in sample:
+        found = detect_language(text)
+        if found is not None and found[0] != "en" and found[1] >= LANGUAGE_MIN_PROBABILITY:
+            odd.append((text, found[0]))
     if odd:
-        shown = "; ".join(repr(t[:40]) for t in odd[:3])
-        warnings.warn(f"{len(odd)} text(s) may not be English ({shown}); the models and exemplars are English, "
+        shown = "; ".join(f"{t[:40]!r} ({code})" for t, code in odd[:3])
+        of = f" of {len(sample):,} looked at" if step > 1 else ""
+        warnings.warn(f"{len(odd)} text(s){of} may not be English ({shown}); the models and exemplars are English, "
                       "so their scores are less reliable", LanguageWarning, stacklevel=3)
