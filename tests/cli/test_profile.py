@@ -10,6 +10,7 @@ import pytest
 import typer.main
 
 from traitlens.cli import app
+from traitlens.io.tables import read_parquet_provenance
 
 
 @pytest.mark.parametrize("margin", ["-0.1", "1.5"])
@@ -40,8 +41,11 @@ def test_profile_and_assign_share_their_options():
         return [p.opts[0] for p in typer.main.get_command(app).commands[command].params]
 
     shared = ["texts", "--file", "--column", "--example", "--taxonomy", "--level", "--model", "--exemplars",
-              "--data-dir", "--format", "--out", "--plot", "--cache-dir", "--no-cache", "--local-files-only"]
-    assert [o for o in options("profile") if o != "--radar"] == shared
+              "--data-dir", "--format", "--out", "--plot", "--cache-dir", "--no-cache", "--local-files-only",
+              "--backend"]
+    scaling = ["--chunk-size", "--resume", "--engine", "--address", "--workers"]  # big files: profile only
+    assert [o for o in options("profile") if o not in {"--radar", *scaling}] == shared
+    assert [o for o in options("profile") if o in scaling] == scaling
     assert [o for o in options("assign") if o != "--min-margin"] == shared
 
 
@@ -71,3 +75,27 @@ def test_profile_and_assign_with_the_real_model(runner, tmp_path):
     assert result.exit_code == 2
     result = runner.invoke(app, ["assign", "x y z", "-t", "bigfive", "--level", "facet"])
     assert result.exit_code == 1 and "has no facets" in result.stderr
+
+
+def test_profile_streams_a_file_to_parquet_and_resume_needs_one(run, loads, tmp_path):
+    source = tmp_path / "in.txt"
+    source.write_text("I plan my days.\n\nI panic easily.\nI love parties.\n")
+    out = tmp_path / "scores.parquet"
+    result = run("profile", "--file", str(source), "--out", str(out), "--chunk-size", "2", "--backend", "onnx")
+    assert result.exit_code == 0, result.stderr
+    assert "from 3 texts, 2 chunks" in result.stderr
+    frame = pd.read_parquet(out)
+    assert frame["text"].unique().tolist() == ["I plan my days.", "I panic easily.", "I love parties."]
+    assert read_parquet_provenance(out)["streaming"]["chunk_size"] == 2
+    assert run("profile", "I plan.", "--resume").exit_code == 2
+    assert run("profile", "--file", str(source), "--out", str(out), "--plot", "p.html").exit_code == 2
+
+
+def test_an_unreachable_ray_cluster_is_exit_1(run, loads, tmp_path):
+    pytest.importorskip("ray")
+    source = tmp_path / "in.txt"
+    source.write_text("I plan my days.\n")
+    result = run("profile", "--file", str(source), "--out", str(tmp_path / "o.parquet"), "--engine", "ray",
+                 "--address", "ray://127.0.0.1:9")
+    assert result.exit_code == 1
+    assert "not reachable" in result.stderr

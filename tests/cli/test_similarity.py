@@ -168,3 +168,15 @@ def test_real_subprocess(tmp_path):
     module = subprocess.run([sys.executable, "-m", "traitlens.cli", "--version"], capture_output=True, text=True,
                             env=env, timeout=300, check=False)
     assert module.returncode == 0 and module.stdout.strip() == "traitlens 0.1.0"
+
+
+def test_similarity_streams_a_file_to_parquet(run, loads, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,text\n1,I plan my days.\n2,I panic easily.\n3,I love parties.\n")
+    out = tmp_path / "s.parquet"
+    result = run("similarity", "-f", str(source), "-o", str(out), "--chunk-size", "2")
+    assert result.exit_code == 0, result.stderr
+    assert pd.read_parquet(out).shape == (45, 4)
+    assert read_parquet_provenance(out)["streaming"]["chunks"] == 2
+    refused = run("similarity", "-f", str(source), "-o", str(out), "--by", "factor")
+    assert refused.exit_code == 2 and "--by" in refused.stderr

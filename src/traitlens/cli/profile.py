@@ -10,9 +10,11 @@ from traitlens.cli.options import (
     ProfilePlotOpt,
     ProfileSettings,
     RadarOpt,
+    Scaling,
     TextSource,
     with_groups,
 )
+from traitlens.cli.scaling import run_file_job, wants_file_job
 from traitlens.cli.shell import Result, run_text_command
 from traitlens.encoders import Encoder
 
@@ -26,8 +28,13 @@ def profile_cmd(
     plot: ProfilePlotOpt = None,
     radar: RadarOpt = False,
     settings: EncoderSettings,
+    scaling: Scaling,
 ) -> None:
-    """Signed trait profile of each text: score > 0 toward the high pole, < 0 toward the low pole."""
+    """Signed trait profile of each text: score > 0 toward the high pole, < 0 toward the low pole.
+
+    --file BIG --out OUT.parquet streams the file in chunks (bounded memory, --resume), or runs it on Ray
+    (--engine ray).
+    """
     from traitlens.api import profile
     from traitlens.plot import profile_chart
 
@@ -35,6 +42,11 @@ def profile_cmd(
         frame = profile(texts, **scoring.arguments(encoder))
         return frame, lambda: profile_chart(frame, kind="radar" if radar else "bar")
 
+    if wants_file_job(source, output, scaling):
+        options = {k: v for k, v in scoring.arguments(None).items() if k != "model"}
+        run_file_job(source, output, plot, scoring.model, settings, scaling, "profile", options,
+                     lambda texts, encoder: profile(texts, **scoring.arguments(encoder)))
+        return
     run_text_command(source, output, plot, scoring.model, settings, analyse)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from traitlens.cache import CachedEncoder, EmbeddingCache
+from traitlens.encoders.backends import BACKENDS, DEFAULT_BACKEND, ExportedEncoder, backend_encoder, check_backend
 from traitlens.encoders.base import Encoder, l2_normalize
 from traitlens.encoders.sentence_transformer import (
     DEFAULT_MODEL,
@@ -14,8 +15,11 @@ from traitlens.encoders.sentence_transformer import (
 )
 
 __all__ = [
+    "BACKENDS",
+    "DEFAULT_BACKEND",
     "DEFAULT_MODEL",
     "Encoder",
+    "ExportedEncoder",
     "SentenceTransformerEncoder",
     "TruncationWarning",
     "l2_normalize",
@@ -33,6 +37,7 @@ def load_encoder(
     cache: CacheSpec = True,
     device: str = "cpu",
     local_files_only: bool | None = None,
+    backend: str | None = None,
 ) -> Encoder:
     """Return an encoder for ``model``, wrapped in the embedding cache unless ``cache`` is falsy.
 
@@ -49,14 +54,29 @@ def load_encoder(
         Torch device for a model loaded here.
     local_files_only : bool, optional
         Never use the network to fetch a model (``None`` follows ``HF_HUB_OFFLINE``).
+    backend : {"torch", "onnx", "onnx-int8", "openvino-int8", "static"}, optional
+        How the model runs (default :data:`DEFAULT_BACKEND`, torch); the exported backends are made once
+        into the cache folder (see :mod:`traitlens.encoders.backends`). Ignored when ``model`` is an
+        :class:`Encoder`.
 
     Returns
     -------
     Encoder
+
+    Raises
+    ------
+    InputError
+        Unknown backend.
+    ModelUnavailableError
+        The model cannot be found, or cannot be exported for the backend (the message suggests torch).
     """
-    encoder = model if isinstance(model, Encoder) else SentenceTransformerEncoder(
-        model, device=device, local_files_only=local_files_only
-    )
+    backend = check_backend(backend)
+    if isinstance(model, Encoder):
+        encoder = model
+    else:
+        encoder = SentenceTransformerEncoder(model, device=device, local_files_only=local_files_only)
+        if backend != "torch":
+            encoder = backend_encoder(encoder, backend)
     if isinstance(encoder, CachedEncoder) or cache is None or cache is False:
         return encoder
     store = cache if isinstance(cache, EmbeddingCache) else EmbeddingCache(None if cache is True else cache)
