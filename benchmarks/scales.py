@@ -1,0 +1,527 @@
+"""Scale-level benchmark: jingle-jangle, semantic factor analysis and facet-correlation validity, in one run.
+
+Targets (issue 9), on ../shared/data:
+- wulff_ipip_scales (450 scales, 246 labels): the 212 different-label pairs that share at least half
+  of the smaller scale's items. (a) Their content similarity recomputed WITHOUT the shared items vs
+  all different-label pairs sharing no item: AUC >= .90 (each model). (b) Default rule, shared items
+  kept: recall >= 80% of the 212 while flagging <= 5% of all different-label pairs. (c) Run time of
+  the full analysis, cold (empty cache, fresh process) and warm, < 60 s warm.
+- IPIP-50 (ipip50 inventory) semantic factor analysis: NMI >= .55 against theory and mean Tucker
+  phi >= .75 against the 5-factor oblimin EFA of the BIG5 responses (openpsychometrics_big5_2012);
+  the factor count parallel analysis picks. The same for BFI (psych::bfi responses), Goldberg's 100
+  adjectives (their responses) and IPIP-NEO-120 (theory only), to check that the method generalises.
+- IPIP-NEO-300 facet correlations (435 pairs): predicted vs observed r >= .80, with the raw cosine of
+  scale means as the baseline; NEO-PI-R facet correlations (psychTools::neo) from the same item texts.
+
+Writes benchmarks/results/scales.json and scales.md. Never reads the acceptance holdout.
+
+Usage:
+    python benchmarks/scales.py [--skip-mpnet] [--skip-timing] [--only factors]
+
+``--only factors`` reruns the semantic factor analysis alone and updates it in the existing results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+import traitlens
+from traitlens.analysis.jinglejangle import classify_pairs
+from traitlens.analysis.scales import scale_content
+from traitlens.analysis.similarity import cosine_matrix
+from traitlens.analysis.structure import agreement, assign_items, efa, match_factors
+from traitlens.constructs.exemplars import exemplar_source
+from traitlens.constructs.inventory import load_inventory
+from traitlens.constructs.scales import load_scales
+from traitlens.datasets import load_responses
+from traitlens.engine import FACTOR_METHODS, item_correlations, scale_similarity, semantic_factors
+from traitlens.psychometrics import scale_correlations_from_items
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+RESULTS = ROOT / "benchmarks" / "results"
+MPNET = ROOT / ".models" / "all-mpnet-base-v2"
+BIG5 = ["Extraversion", "Neuroticism", "Agreeableness", "Conscientiousness", "Openness"]
+
+
+def wulff_table() -> pd.DataFrame:
+    raw = pd.read_csv(DATA / "wulff_ipip_scales" / "ipip_scales_items.csv")
+    return pd.DataFrame({"scale": raw["instrument"] + ": " + raw["construct"], "label": raw["construct"],
+                         "inventory": raw["instrument"], "text": raw["item"],
+                         "key": raw["key"].replace(0, np.nan)})
+
+
+def jangle_truth(collection: Any) -> dict[str, np.ndarray]:
+    """Pair masks (matrix upper-triangle order): different labels, shared >= half of the smaller scale, none."""
+    items = collection.frame.groupby("scale", sort=False)["item"].apply(set)[collection.scales]
+    labels = collection.labels[collection.scales].to_numpy()
+    a, b = np.triu_indices(len(items), k=1)
+    sets = items.to_list()
+    shared = np.array([len(sets[i] & sets[j]) for i, j in zip(a, b, strict=True)])
+    smaller = np.array([min(len(sets[i]), len(sets[j])) for i, j in zip(a, b, strict=True)])
+    different = labels[a] != labels[b]
+    return {"a": a, "b": b, "different": different, "positive": different & (shared >= 0.5 * smaller) & (shared > 0),
+            "negative": different & (shared == 0)}
+
+
+def auc_without_shared(collection: Any, item_vectors: np.ndarray, center: np.ndarray | None, signed: bool,
+                       content: np.ndarray, truth: dict[str, np.ndarray]) -> dict[str, Any]:
+    """AUC of the 212 pairs' content similarity without their shared items vs different-label no-shared pairs."""
+    frame = collection.frame
+    where = {item: i for i, item in enumerate(collection.items["item"])}
+    scales = collection.scales
+    members = {s: rows for s, rows in frame.groupby("scale", sort=False)}
+    values, skipped = [], 0
+    for p in np.flatnonzero(truth["positive"]):
+        sa, sb = scales[truth["a"][p]], scales[truth["b"][p]]
+        shared = set(members[sa]["item"]) & set(members[sb]["item"])
+        rest = [members[s][~members[s]["item"].isin(shared)] for s in (sa, sb)]
+        if any(len(r) == 0 for r in rest):
+            skipped += 1  # one scale lies wholly inside the other: nothing left to compare
+            continue
+        w = np.zeros((2, len(where)))
+        for row, r in enumerate(rest):
+            w[row, r["item"].map(where).to_numpy()] = r["key"].fillna(1).to_numpy() if signed else 1
+        c = scale_content(item_vectors, w, center)
+        values.append(float(c[0] @ c[1]))
+    negatives = content[truth["a"], truth["b"]][truth["negative"]]
+    y = np.r_[np.ones(len(values)), np.zeros(len(negatives))]
+    with_shared = content[truth["a"], truth["b"]][truth["different"]]
+    return {"auc_without_shared": float(roc_auc_score(y, np.r_[values, negatives])), "n_positive": len(values),
+            "n_skipped_contained": skipped, "n_negative": int(len(negatives)),
+            "auc_with_shared": float(roc_auc_score(truth["positive"][truth["different"]], with_shared))}
+
+
+def rule_figures(pairs: pd.DataFrame, truth: dict[str, np.ndarray]) -> dict[str, float]:
+    jangle = (pairs["type"] == "jangle").to_numpy()
+    return {"recall_212": float(jangle[truth["positive"]].mean()),
+            "flagged_share_different_label": float(jangle[truth["different"]].mean()),
+            "n_jangle": int(jangle.sum()), "n_jingle": int((pairs["type"] == "jingle").sum())}
+
+
+def jingle_jangle_suite(encoder: Any) -> dict[str, Any]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        collection = load_scales(wulff_table())
+    truth = jangle_truth(collection)
+    out: dict[str, Any] = {"n_scales": len(collection.scales), "n_labels": int(collection.frame["label"].nunique()),
+                           "n_pairs": int(len(truth["a"])), "n_different_label_pairs": int(truth["different"].sum()),
+                           "n_jangle_truth": int(truth["positive"].sum()), "content": {}}
+    from traitlens.constructs.scales import reference_texts
+
+    items = collection.items["text"].tolist()
+    vectors = encoder.encode(items)
+    centres = {"reference": encoder.encode(reference_texts()).mean(axis=0), "collection": vectors.mean(axis=0),
+               "none": None}
+    for center, centre in centres.items():
+        for signed in (False, True):
+            sim, _ = scale_similarity(collection, encoder, signed=signed, center=center)
+            key = f"{'signed' if signed else 'unsigned'}/{center}"
+            out["content"][key] = auc_without_shared(collection, vectors, centre, signed, sim.content, truth)
+            for rule in ("percentile", "difference"):
+                pairs, cuts = classify_pairs(sim, rule)
+                out["content"][key][rule] = {**rule_figures(pairs, truth), "thresholds": cuts}
+            if key == "unsigned/reference":
+                grid = []
+                for pc in (0.80, 0.90, 0.95, 0.98, 0.99):
+                    for pl in (0.80, 0.90, 0.95, 0.99):
+                        pairs, _ = classify_pairs(sim, "percentile", content_percentile=pc, label_percentile=pl)
+                        grid.append({"content_percentile": pc, "label_percentile": pl, **rule_figures(pairs, truth)})
+                out["sensitivity_grid"] = grid
+                for d in (0.2, 0.3, 0.4):
+                    pairs, _ = classify_pairs(sim, "difference", difference=d)
+                    out.setdefault("difference_grid", []).append({"difference": d, **rule_figures(pairs, truth)})
+    return out
+
+
+def timing(model: str | None) -> dict[str, float]:
+    """Wall time of the CLI on the 450 scales: cold (empty cache, fresh process) then warm (same cache)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        table = Path(tmp) / "scales.csv"
+        wulff_table().to_csv(table, index=False)
+        command = [sys.executable, "-m", "traitlens.cli", "jingle-jangle", "--file", str(table), "--all", "--out",
+                   str(Path(tmp) / "pairs.csv"), "--cache-dir", str(Path(tmp) / "cache")]
+        if model:
+            command += ["--model", model]
+        times = {}
+        for run in ("cold", "warm"):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+            times[f"{run}_s"] = round(time.perf_counter() - start, 2)
+    return times
+
+
+#: Inventories of the factor suite: (built-in inventory, response data set or None). IPIP-50 is the
+#: issue's target; the others check that the method choice generalises (IPIP-NEO-120 has no responses:
+#: theory only).
+FACTOR_INVENTORIES = (("ipip50", "big5"), ("bfi", "bfi"), ("adjectives100", "adjectives"), ("ipip-neo-120", None))
+
+
+def factor_suite(encoder: Any, inventories: tuple[tuple[str, str | None], ...] = FACTOR_INVENTORIES) -> dict[str, Any]:
+    """Semantic factor analysis of each inventory by every predictor, leakage-guarded as the validity harness.
+
+    Exemplars: the other inventories only, through the leakage guard (``ProfileMethod``'s pool); the head
+    is trained on the fly without the scored data set (``HeadMethod``), never the shipped one (which saw
+    the BIG5 and BFI responses). Per predictor: the parallel-analysis count, the 5-factor oblimin
+    solution's NMI/ARI against the scales and Tucker's phi against the 5-factor oblimin EFA of the
+    observed item correlations (optimal matching), and r(predicted, observed) over item pairs.
+    """
+    from traitlens.evaluation.methods import HeadMethod, MethodContext
+
+    out: dict[str, Any] = {}
+    for name, dataset in inventories:
+        inv = load_inventory(name).frame
+        if "level" in inv.columns and (inv["level"] == "factor").any():
+            inv = inv[inv["level"] == "factor"]
+        inv = inv.drop_duplicates("item").reset_index(drop=True)
+        texts, ids, theory = inv["text"].tolist(), inv["item"].tolist(), inv["scale"].tolist()
+        ctx = MethodContext(encoder, texts, inventory=name, data_dir=DATA)
+        heads = HeadMethod()
+        head_r = heads.item_correlations(texts, ctx)
+        pool = heads._pool(ctx)
+        res: dict[str, Any] = {"n_items": len(texts), "n_pool": len(pool), "responses": dataset}
+        observed = human = None
+        if dataset:
+            observed = load_responses(dataset).item_correlations().loc[ids, ids].to_numpy()
+            human = efa(observed, 5, rotation="oblimin")
+            labels = [pd.Series(theory)[assign_items(human) == j].mode().iloc[0] for j in range(5)]
+            res["human_vs_theory"] = agreement(assign_items(human), theory)
+        iu = np.triu_indices(len(texts), k=1)
+        for method in FACTOR_METHODS:
+            kwargs = {"pool": pool, "head": heads.trained[id(ctx)] if method == "head" else None}
+            auto, _ = semantic_factors(texts, encoder, method, **kwargs)
+            five, _ = semantic_factors(texts, encoder, method, n_factors=5, **kwargs)
+            m: dict[str, Any] = {"parallel_analysis_n_factors": auto.n_factors, "null_dim": auto.parallel.dim,
+                                 "eigenvalues": auto.parallel.eigenvalues[:8].round(3).tolist(),
+                                 "null_95": auto.parallel.null[:8].round(3).tolist(),
+                                 "pa_factor": agreement(assign_items(auto.loadings), theory),
+                                 "five_factor": agreement(assign_items(five.loadings), theory)}
+            if human is not None:
+                match = match_factors(five.loadings, human)
+                m["five_factor"]["tucker_phi_mean"] = float(match["phi"].mean())
+                m["five_factor"]["tucker_phi"] = {labels[int(b)]: round(float(phi), 4)
+                                                  for b, phi in zip(match["factor_b"], match["phi"], strict=True)}
+                r = head_r if method == "head" else _factored(texts, encoder, method, pool)
+                m["item_r_vs_observed"] = float(np.corrcoef(r[iu], observed[iu])[0, 1])
+            res[method] = m
+        out[name] = res
+    return out
+
+
+def _factored(texts: list[str], encoder: Any, method: str, pool: pd.DataFrame) -> np.ndarray:
+    """The matrix that ``semantic_factors`` factors for ``method`` (not head)."""
+    if method == "membership":
+        from traitlens.analysis.structure import membership_correlations
+        from traitlens.constructs.taxonomy import load_taxonomy
+        from traitlens.engine import CORRELATION_TAXONOMY, profile_correlations
+
+        runs = profile_correlations(texts, encoder, pool, load_taxonomy(CORRELATION_TAXONOMY))
+        return membership_correlations(*(run.profile for run in runs))
+    return item_correlations(texts, encoder, method, pool=pool)[0]
+
+
+def facet_suite(encoder: Any) -> dict[str, Any]:
+    inv = load_inventory("ipip-neo-300").frame
+    facets = inv[inv["level"] == "facet"].reset_index(drop=True)
+    names = list(dict.fromkeys(facets["scale"]))
+    keys = pd.read_csv(DATA / "ipip_neo_300" / "ipip_neo_300_items_keys.csv")
+    code = dict(zip(keys["facet_name"], keys["facet_code"], strict=False))
+    long = pd.read_csv(DATA / "wulff_ipip_scales" / "ipip_neo300_facet_correlations.csv")
+    spelled = {"Activity-Level": "Activity Level", "Aesthetic Appreciation/Artistic Interests": "Artistic Interests",
+               "Modesty/Humility": "Modesty", "Self-consciousness": "Self-Consciousness"}
+    long = long.replace({"construct_1": spelled, "construct_2": spelled})
+    ipip_obs = long.pivot(index="construct_1", columns="construct_2", values="correlation")
+    ipip_obs = ipip_obs.combine_first(ipip_obs.T).loc[names, names].to_numpy()
+    neo = pd.read_csv(DATA / "neo_pi_r_facet_correlations" / "neo_facet_cor.csv", index_col=0)
+    neo_obs = neo.loc[[next(i for i in neo.index if i.startswith(code[n])) for n in names],
+                      [code[n] for n in names]].to_numpy()
+    iu = np.triu_indices(len(names), k=1)
+    texts = list(dict.fromkeys(facets["text"]))
+    where = {t: i for i, t in enumerate(texts)}
+    members = {n: pd.Series(rows["key"].to_numpy(dtype=float), index=rows["text"].map(where).to_numpy())
+               for n, rows in facets.groupby("scale", sort=False)}
+    pool = exemplar_source("builtin", None)
+    out: dict[str, Any] = {"n_facets": len(names), "n_pairs": int(len(iu[0]))}
+
+    def score(pred: np.ndarray) -> dict[str, float]:
+        return {"r_ipip_neo_300": float(np.corrcoef(pred[iu], ipip_obs[iu])[0, 1]),
+                "r_neo_pi_r": float(np.corrcoef(pred[iu], neo_obs[iu])[0, 1]),
+                "mae_ipip_neo_300": float(np.abs(pred[iu] - ipip_obs[iu]).mean())}
+
+    for method in ("head", "profile", "cosine"):
+        r, _ = item_correlations(texts, encoder, method, pool=pool)
+        pred = scale_correlations_from_items(pd.DataFrame(r), {n: pd.Series(k.to_numpy(), index=k.index)
+                                                               for n, k in members.items()}).to_numpy()
+        out[f"composite/{method}"] = score(pred)
+    vectors = encoder.encode(texts)
+    weights = np.zeros((len(names), len(texts)))
+    for i, n in enumerate(names):
+        weights[i, members[n].index] = 1.0
+    raw = scale_content(vectors, weights)
+    out["baseline/raw_cosine_of_scale_means"] = score(cosine_matrix(raw, raw))
+    return out
+
+
+def relabel_suite(encoder: Any) -> dict[str, Any]:
+    from traitlens.analysis.jinglejangle import relabel
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        collection = load_scales(wulff_table())
+    sim, _ = scale_similarity(collection, encoder)
+    out = {}
+    for method in ("hierarchical", "community"):
+        start = time.perf_counter()
+        _, summary = relabel(sim, method)
+        summary.pop("thresholds")
+        out[method] = {**summary, "seconds": round(time.perf_counter() - start, 2)}
+    return out
+
+
+def short_form_suite(encoder: Any, k: int = 4, n_random: int = 200) -> dict[str, Any]:
+    """Short forms of IPIP-50 from predicted correlations, checked on the BIG5 responses vs random subsets."""
+    from traitlens.analysis.redundancy import near_duplicates, short_form
+    from traitlens.psychometrics import cronbach_alpha, reverse_key
+
+    inv = load_inventory("ipip50").frame
+    texts, ids = inv["text"].tolist(), inv["item"].tolist()
+    data = load_responses("big5")
+    pool = exemplar_source("builtin", None)
+    r, _ = item_correlations(texts, encoder, "head", pool=pool)
+    table, summary = short_form(r, ids, inv[["item", "scale", "key"]], k)
+    keyed = reverse_key(data.responses[ids], inv.set_index("item")["key"], data.low, data.high)
+    rng = np.random.default_rng(0)
+    out: dict[str, Any] = {"k": k, "scales": {}}
+    for scale, group in inv.groupby("scale", sort=False):
+        items = group["item"].tolist()
+        full = keyed[items].mean(axis=1)
+        kept = table[(table["scale"] == scale) & table["kept"]]["item"].tolist()
+
+        def observed(subset: list[str], full: pd.Series = full) -> tuple[float, float]:
+            return float(keyed[subset].mean(axis=1).corr(full)), float(cronbach_alpha(keyed[subset]))
+
+        r_kept, a_kept = observed(kept)
+        draws = [observed(list(rng.choice(items, k, replace=False))) for _ in range(n_random)]
+        out["scales"][scale] = {"kept": kept, "predicted_r_short_full": float(
+            summary.set_index("scale").loc[scale, "r_short_full"]), "observed_r_short_full": r_kept,
+            "observed_alpha_short": a_kept, "random_mean_r_short_full": float(np.mean([d[0] for d in draws])),
+            "random_mean_alpha": float(np.mean([d[1] for d in draws]))}
+    vectors = encoder.encode(texts)
+    out["near_duplicates_0.80"] = near_duplicates(cosine_matrix(vectors, vectors), ids, 0.80).to_dict("records")
+    return out
+
+
+def map_suite(encoder: Any, folder: Path) -> dict[str, Any]:
+    """Item map of the IPIP-NEO-300 and scale map/heatmap of the 450 scales: HTML and PNG, with timings."""
+    from traitlens.analysis.scales import map_coordinates
+    from traitlens.plot import save_figure, scale_heatmap, scale_map
+
+    out: dict[str, Any] = {}
+    inv = load_inventory("ipip-neo-300").frame
+    facets = inv[inv["level"] == "factor"].reset_index(drop=True)
+    vectors = encoder.encode(facets["text"].tolist())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        collection = load_scales(wulff_table())
+    sim, provenance = scale_similarity(collection, encoder)
+    for method in ("pca", "mds"):
+        start = time.perf_counter()
+        xy = map_coordinates(vectors, method)
+        frame = pd.DataFrame({"name": facets["item"].astype(str), "x": xy[:, 0], "y": xy[:, 1],
+                              "group": facets["scale"], "text": facets["text"]})
+        frame.attrs["provenance"] = {**provenance, "map": {"method": method}}
+        fig = scale_map(frame, title=f"IPIP-NEO-300 items ({method.upper()})")
+        # separation of the five domains on the map: silhouette of the 2-D coordinates
+        from sklearn.metrics import silhouette_score
+
+        out[f"items_{method}"] = {"silhouette_2d_by_domain": float(silhouette_score(xy, facets["scale"])),
+                                  "seconds": round(time.perf_counter() - start, 2)}
+        for suffix in (".html", ".png"):
+            try:
+                path = save_figure(fig, folder / f"items_{method}{suffix}")
+                out[f"items_{method}"][suffix] = path.stat().st_size
+            except Exception as exc:  # noqa: BLE001 - static export needs Chrome; record why it failed
+                out[f"items_{method}"][suffix] = f"failed: {type(exc).__name__}: {str(exc)[:120]}"
+    from traitlens.analysis.jinglejangle import classify_pairs as classify
+
+    pairs, _ = classify(sim)
+    pairs.attrs["provenance"] = provenance
+    start = time.perf_counter()
+    fig = scale_heatmap(pairs)
+    path = save_figure(fig, folder / "scale_heatmap.html")
+    out["scale_heatmap"] = {"seconds": round(time.perf_counter() - start, 2), ".html": path.stat().st_size}
+    return out
+
+
+def factor_markdown(fa: dict[str, Any]) -> list[str]:
+    """The semantic-factor tables of one model: one per inventory."""
+    lines = ["### Semantic factor analysis (targets on IPIP-50: NMI ≥ .55, mean Tucker φ ≥ .75)", "",
+             "Predicted correlations → parallel analysis (random unit vectors of the null dimension) → minres EFA, "
+             "oblimin. Exemplars from other inventories only, through the leakage guard; the head trained without "
+             "the scored data set. NMI/ARI: items' highest-loading factor vs their scales; φ: Tucker congruence "
+             "with the 5-factor oblimin EFA of the observed item correlations after optimal matching.", "",
+             "`membership` (the default of `traitlens.factors`) factors the congruence of the items' signed construct "
+             "memberships (profile confidence × sign of the contrast, 5 domains + 30 facets); `profile` factors the "
+             "cosine of the raw contrasts, whose first factor is desirability (all items lean to the desirable pole of "
+             "every construct), so its factors do not follow content. PA null dim: the dimension of the space the "
+             "correlations are cosines of.", ""]
+    for name, res in fa.items():
+        if "responses" not in res:  # results of the earlier layout (IPIP-50 only)
+            res = {"responses": "big5", **res}
+            name = "ipip50"
+        lines += [f"#### {name} ({res.get('n_items', 50)} items; responses: {res['responses'] or 'none'})", "",
+                  "| predictor | PA factors (null dim) | PA solution: NMI | 5 factors: NMI / ARI | mean φ | "
+                  "φ per factor | item r vs observed |", "|---|---|---|---|---|---|---|"]
+        for method in [m for m in ("membership", "head", "profile", "cosine") if m in res]:
+            m = res[method]
+            f5 = m["five_factor"]
+            per = ", ".join(f"{k[:4]} {v:.2f}" for k, v in f5.get("tucker_phi", {}).items())
+            phi = f"{f5['tucker_phi_mean']:.3f} | {per}" if "tucker_phi" in f5 else "– | –"
+            item_r = f"{m['item_r_vs_observed']:.3f}" if "item_r_vs_observed" in m else "–"
+            pa_nmi = f"{m['pa_factor']['nmi']:.3f}"
+            lines.append(f"| {method} | {m['parallel_analysis_n_factors']} ({m.get('null_dim', '?')}) | {pa_nmi} | "
+                         f"{f5['nmi']:.3f} / {f5['ari']:.3f} | {phi} | {item_r} |")
+        if "human_vs_theory" in res:
+            lines.append(f"\nHuman 5-factor EFA vs theory: NMI {res['human_vs_theory']['nmi']:.3f}, ARI "
+                         f"{res['human_vs_theory']['ari']:.3f}.")
+        lines.append("")
+    return lines
+
+
+def markdown(results: dict[str, Any]) -> str:
+    lines = ["# Scale-level benchmark (issue 9)", "",
+             f"traitlens {traitlens.__version__}; `python benchmarks/scales.py`; {results['elapsed_s']:.0f} s on a "
+             "machine shared with other jobs (2 cores): compare times within this run only.", ""]
+    if "factors_elapsed_s" in results:
+        lines += [f"The semantic factor analysis was rerun alone (`python benchmarks/scales.py --only factors`, "
+                  f"{results['factors_elapsed_s']:.0f} s, same shared machine).", ""]
+    for model, res in results["models"].items():
+        jj = res["jingle_jangle"]
+        lines += [f"## {model}", "", "### Jingle-jangle on wulff_ipip_scales "
+                  f"({jj['n_scales']} scales, {jj['n_labels']} labels, {jj['n_different_label_pairs']} different-label "
+                  f"pairs, {jj['n_jangle_truth']} share ≥ half their items)", "",
+                  "| content | AUC without shared items (target ≥ .90) | AUC with shared | percentile rule: recall of "
+                  "the 212 / flagged (target ≥ .80 / ≤ .05) | difference rule: recall / flagged |",
+                  "|---|---|---|---|---|"]
+        for key, v in jj["content"].items():
+            p, d = v["percentile"], v["difference"]
+            lines.append(f"| {key} | {v['auc_without_shared']:.3f} (n = {v['n_positive']}; {v['n_skipped_contained']} "
+                         f"contained pairs skipped) | {v['auc_with_shared']:.3f} | {p['recall_212']:.3f} / "
+                         f"{p['flagged_share_different_label']:.4f} | {d['recall_212']:.3f} / "
+                         f"{d['flagged_share_different_label']:.4f} |")
+        lines += ["", "Sensitivity grid (unsigned/reference, percentile rule): recall of the 212 / share of "
+                  "different-label pairs flagged as jangle", "",
+                  "| content pct \\ label pct | " + " | ".join(str(p) for p in (0.8, 0.9, 0.95, 0.99)) + " |",
+                  "|---|---|---|---|---|"]
+        for pc in (0.8, 0.9, 0.95, 0.98, 0.99):
+            cells = [g for g in jj["sensitivity_grid"] if g["content_percentile"] == pc]
+            lines.append(f"| {pc} | " + " | ".join(f"{g['recall_212']:.3f} / {g['flagged_share_different_label']:.4f}"
+                                                    for g in cells) + " |")
+        lines += ["", "Difference rule: " + "; ".join(
+            f"δ = {g['difference']}: recall {g['recall_212']:.3f}, flagged {g['flagged_share_different_label']:.4f}"
+            for g in jj["difference_grid"]), ""]
+        if "timing" in res:
+            lines += [f"Run time of `traitlens jingle-jangle --all` on the 450 scales: cold "
+                      f"{res['timing']['cold_s']} s (fresh process, empty cache), warm {res['timing']['warm_s']} s "
+                      "(target < 60 s warm).", ""]
+        lines += factor_markdown(res["factors"])
+        fc = res["facets"]
+        lines += [f"### Facet correlations ({fc['n_facets']} IPIP-NEO-300 facets, {fc['n_pairs']} pairs; "
+                  "target r ≥ .80)",
+                  "", "| predictor | r vs IPIP-NEO-300 observed | r vs NEO-PI-R | MAE (IPIP) |", "|---|---|---|---|"]
+        for key, v in fc.items():
+            if isinstance(v, dict):
+                lines.append(f"| {key} | {v['r_ipip_neo_300']:.3f} | {v['r_neo_pi_r']:.3f} | "
+                             f"{v['mae_ipip_neo_300']:.3f} |")
+        rl = res["relabel"]
+        lines += ["", "### Relabeling the 450 scales (percentile-rule fallacies with the original cut-offs)", "",
+                  "| method | clusters (criterion) | labels before → after | jangles before → after | "
+                  "jingles before → after |", "|---|---|---|---|---|"]
+        for method, v in rl.items():
+            crit = f"{v['criterion']}: " + (f"silhouette {v['silhouette']:.3f}" if "silhouette" in v else
+                                            f"modularity {v['modularity']:.3f}")
+            lines.append(f"| {method} | {v['n_clusters']} ({crit}) | {v['n_labels_before']} → {v['n_labels_after']} | "
+                         f"{v['fallacies_before']['jangle']} → {v['fallacies_after']['jangle']} | "
+                         f"{v['fallacies_before']['jingle']} → {v['fallacies_after']['jingle']} |")
+        sf = res["short_form"]
+        lines += ["", f"### Short forms of IPIP-50 (k = {sf['k']} most central items; checked on the BIG5 responses)",
+                  "", "| scale | predicted r(short, full) | observed r(short, full) | random 4 items: mean r | "
+                  "observed alpha short | random: mean alpha |", "|---|---|---|---|---|---|"]
+        for scale, v in sf["scales"].items():
+            lines.append(f"| {scale} | {v['predicted_r_short_full']:.3f} | {v['observed_r_short_full']:.3f} | "
+                         f"{v['random_mean_r_short_full']:.3f} | {v['observed_alpha_short']:.3f} | "
+                         f"{v['random_mean_alpha']:.3f} |")
+        lines += ["", f"Near-duplicate IPIP-50 item pairs (embedding cosine ≥ .80): {len(sf['near_duplicates_0.80'])}.",
+                  "", "### Maps", ""]
+        for key, v in res["maps"].items():
+            lines.append(f"- {key}: " + ", ".join(f"{k} {val if not isinstance(val, float) else round(val, 3)}"
+                                                  for k, val in v.items()))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-mpnet", action="store_true")
+    parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--only", choices=["factors"], default=None,
+                        help="run only this part and update it in the existing results files")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    models: dict[str, str | None] = {"all-MiniLM-L6-v2": None}
+    if MPNET.is_dir() and not args.skip_mpnet:
+        models["all-mpnet-base-v2"] = str(MPNET)
+    previous = RESULTS / "scales.json"
+    if args.only:
+        results = json.loads(previous.read_text()) if previous.exists() else {"models": {}, "elapsed_s": 0.0}
+    else:
+        results = {"models": {}}
+    for name, path in models.items():
+        encoder = traitlens.load_encoder(path)
+        if args.only == "factors":
+            begun = time.perf_counter()
+            res = results["models"].setdefault(name, {})
+            res["factors"] = factor_suite(encoder)
+            res["factors_elapsed_s"] = round(time.perf_counter() - begun, 1)
+            print(json.dumps({name: res["factors"]}, indent=1, default=str)[:4000], flush=True)
+            continue
+        res = {}
+        if not args.skip_timing:
+            res["timing"] = timing(path)
+        res["jingle_jangle"] = jingle_jangle_suite(encoder)
+        res["factors"] = factor_suite(encoder)
+        res["facets"] = facet_suite(encoder)
+        res["relabel"] = relabel_suite(encoder)
+        res["short_form"] = short_form_suite(encoder)
+        with tempfile.TemporaryDirectory() as tmp:
+            res["maps"] = map_suite(encoder, Path(tmp))
+        results["models"][name] = res
+        print(json.dumps({name: {k: v for k, v in res.items()}}, indent=1, default=str)[:4000], flush=True)
+    if args.only:
+        results["factors_elapsed_s"] = time.perf_counter() - start
+    else:
+        results["elapsed_s"] = time.perf_counter() - start
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "scales.json").write_text(json.dumps(results, indent=1))
+    if all({"jingle_jangle", "facets", "relabel", "short_form", "maps"} <= set(r) for r in results["models"].values()):
+        (RESULTS / "scales.md").write_text(markdown(results))
+        print(markdown(results))
+    else:
+        print("\n".join(sum((factor_markdown(r["factors"]) for r in results["models"].values()), [])))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+"""Scale collections: many scales (id, label, optional definition, inventory) and their keyed items.
+
+A :class:`ScaleCollection` is what scale-level analyses work on (jingle-jangle detection,
+relabeling, maps, semantic factor analysis). It is read from a long table with one row per
+item × scale — columns ``scale, label, text`` and optionally ``key`` (+1 / -1; empty or 0 = not
+keyed), ``inventory``, ``definition`` and ``item`` (an id; default the text) — given as a
+DataFrame, a ``.csv``/``.tsv`` file, a ``.yaml`` file, or a built-in inventory name
+(:func:`~traitlens.constructs.inventory.builtin_inventories`; its scales are labelled by their names).
+
+YAML form::
+
+    name: my-scales
+    scales:
+      - scale: neo-anxiety
+        label: Anxiety
+        definition: Worrying, nervous, tense.   # optional
+        inventory: NEO                          # optional
+        items:
+          - {text: Worry about things., key: 1}
+          - {text: Am relaxed most of the time., key: -1}
+
+Rules: every scale has one label (and one definition, one inventory); an item may sit in several
+scales but only once in each; an item id keeps one text. A scale with a single item, or items
+without keys, are allowed with a :class:`ScaleWarning` (keying-free content is then used).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from traitlens.errors import InputError
+from traitlens.fingerprint import content_fingerprint
+
+#: Columns of :attr:`ScaleCollection.frame`, in order.
+COLUMNS = ["scale", "label", "definition", "inventory", "item", "text", "key"]
+#: Fewest scales a collection may have (a percentile over scale pairs needs several pairs).
+MIN_SCALES = 3
+_KEYS = {"1": 1.0, "+1": 1.0, "1.0": 1.0, "+1.0": 1.0, "-1": -1.0, "-1.0": -1.0, "": np.nan, "0": np.nan,
+         "0.0": np.nan, "nan": np.nan}
+
+
+class ScaleWarning(UserWarning):
+    """A scale collection that can be used, with a caveat (single-item scales, missing keys)."""
+
+
+@dataclass(frozen=True)
+class ScaleCollection:
+    """Scales with labels and keyed items, one row per item × scale.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        :data:`COLUMNS`; ``key`` is +1, -1 or NaN (not keyed); ``definition`` and ``inventory``
+        may be empty strings.
+    name : str
+        Where the collection came from (file name, inventory name, or ``"frame"``).
+    """
+
+    frame: pd.DataFrame = field(repr=False)
+    name: str = "frame"
+
+    @property
+    def scales(self) -> list[str]:
+        """Scale ids in order of first appearance."""
+        return list(dict.fromkeys(self.frame["scale"]))
+
+    @property
+    def labels(self) -> pd.Series:
+        """Scale id → label."""
+        return self.frame.drop_duplicates("scale").set_index("scale")["label"]
+
+    @property
+    def definitions(self) -> pd.Series:
+        """Scale id → definition (empty string when none)."""
+        return self.frame.drop_duplicates("scale").set_index("scale")["definition"]
+
+    @property
+    def items(self) -> pd.DataFrame:
+        """Unique items: ``item, text`` in order of first appearance."""
+        return self.frame.drop_duplicates("item")[["item", "text"]].reset_index(drop=True)
+
+    @property
+    def keyed(self) -> bool:
+        """Whether every item × scale row has a key."""
+        return bool(self.frame["key"].notna().all())
+
+    @property
+    def fingerprint(self) -> str:
+        """Digest of the content (scales, labels, definitions, items, keys)."""
+        return content_fingerprint(self.frame.to_csv(index=False))
+
+    def record(self) -> dict[str, Any]:
+        """Provenance entry: name, fingerprint, counts."""
+        return {"name": self.name, "fingerprint": self.fingerprint, "n_scales": len(self.scales),
+                "n_items": len(self.items), "n_labels": int(self.frame["label"].nunique())}
+
+    def weights(self, signed: bool = False) -> np.ndarray:
+        """Scales × unique items matrix: 1 (or the key, if ``signed``; unkeyed rows count +1) for members.
+
+        Returns
+        -------
+        (n_scales, n_items) array
+            Rows in :attr:`scales` order, columns in :attr:`items` order.
+        """
+        scales = {s: i for i, s in enumerate(self.scales)}
+        items = {s: i for i, s in enumerate(self.items["item"])}
+        w = np.zeros((len(scales), len(items)))
+        keys = self.frame["key"].fillna(1.0).to_numpy() if signed else np.ones(len(self.frame))
+        w[self.frame["scale"].map(scales).to_numpy(), self.frame["item"].map(items).to_numpy()] = keys
+        return w
+
+    def subset(self, scales: list[str]) -> ScaleCollection:
+        """The collection restricted to ``scales`` (no validation of the size)."""
+        return ScaleCollection(self.frame[self.frame["scale"].isin(scales)].reset_index(drop=True), self.name)
+
+
+def reference_texts() -> list[str]:
+    """Unique item texts of every built-in inventory: the reference whose mean embedding centres item vectors.
+
+    A fixed reference (rather than the collection's own mean) keeps a scale's content embedding
+    independent of which other scales happen to be analysed with it.
+    """
+    from traitlens.constructs.inventory import builtin_inventories, load_inventory
+
+    texts: dict[str, None] = {}
+    for name in builtin_inventories():
+        texts.update(dict.fromkeys(load_inventory(name).frame["text"]))
+    return list(texts)
+
+
+ScaleSource = ScaleCollection | pd.DataFrame | str | Path
+
+
+def load_scales(source: ScaleSource, *, min_scales: int = MIN_SCALES) -> ScaleCollection:
+    """Load and validate a scale collection.
+
+    Parameters
+    ----------
+    source : ScaleCollection, DataFrame, path or built-in inventory name
+        See the module documentation for the columns and the YAML form.
+    min_scales : int, default 3
+        Fewest scales accepted.
+
+    Returns
+    -------
+    ScaleCollection
+
+    Raises
+    ------
+    InputError
+        A missing column, an empty text, scale or label, a scale with two labels (duplicate scale
+        ids), an item listed twice in one scale, an item id with two texts, a bad key, or fewer
+        than ``min_scales`` scales; for files the message names the file and line.
+
+    Warns
+    -----
+    ScaleWarning
+        Scales with a single item; rows without a key (content is then encoded keying-free).
+
+    Examples
+    --------
+    >>> rows = [("a", "Anxiety", "Worry about things."), ("b", "Calm", "Am relaxed."),
+    ...         ("c", "Order", "Like order.")]
+    >>> frame = pd.DataFrame(rows, columns=["scale", "label", "text"])
+    >>> import warnings; warnings.simplefilter("ignore")
+    >>> load_scales(frame).scales
+    ['a', 'b', 'c']
+    """
+    from traitlens.constructs.inventory import Inventory
+
+    if isinstance(source, ScaleCollection):
+        return source
+    if isinstance(source, Inventory):
+        rows, lines, name, path = _inventory_rows(source), None, source.name, None
+    elif isinstance(source, pd.DataFrame):
+        rows = source.copy()
+        lines = None
+        name, path = "frame", None
+    elif isinstance(source, str | Path):
+        path = Path(source)
+        suffix = path.suffix.lower()
+        if suffix in (".csv", ".tsv"):
+            from traitlens.io.sources import read_delimited
+
+            table = read_delimited(path)
+            table.require("scale", "label", "text")
+            rows, lines = pd.DataFrame(table.rows, columns=table.header), table.lines
+        elif suffix in (".yaml", ".yml"):
+            rows, lines = _from_yaml(path)
+        elif path.exists():
+            raise InputError(f"scale files are .csv, .tsv or .yaml; got {path.suffix or 'no suffix'!r}", path=path)
+        else:
+            from traitlens.constructs.inventory import load_inventory
+
+            rows, lines, path = _inventory_rows(load_inventory(str(source))), None, None
+        name = str(source) if path is None else path.name
+    else:
+        raise InputError(f"scales must be a DataFrame, a .csv/.tsv/.yaml file or an inventory name; got "
+                         f"{type(source).__name__}")
+    frame = _validate(rows, path, lines)
+    n = frame["scale"].nunique()
+    if n < min_scales:
+        raise InputError(f"a scale collection needs at least {min_scales} scales; got {n}", path=path)
+    _warn(frame)
+    return ScaleCollection(frame, name)
+
+
+def _inventory_rows(inventory: Any) -> pd.DataFrame:
+    """Rows of an :class:`~traitlens.constructs.inventory.Inventory`: each scale labelled by its name."""
+    inv = inventory.frame
+    return pd.DataFrame({"scale": inv["scale"], "label": inv["scale"], "inventory": inventory.name,
+                         "item": inv["item"], "text": inv["text"], "key": inv["key"]})
+
+
+def _from_yaml(path: Path) -> tuple[pd.DataFrame, list[int]]:
+    from traitlens.io.sources import line_of, load_yaml_with_lines
+
+    data, where = load_yaml_with_lines(path)
+    if not isinstance(data, dict) or not isinstance(data.get("scales"), list):
+        raise InputError("a scales YAML file needs a list under 'scales'", path=path, line=1)
+    rows, lines = [], []
+    for i, scale in enumerate(data["scales"]):
+        if not isinstance(scale, dict) or not isinstance(scale.get("items"), list):
+            raise InputError(f"scale {i + 1} needs a list under 'items'", path=path, line=line_of(where, ("scales", i)))
+        for j, item in enumerate(scale["items"]):
+            item = item if isinstance(item, dict) else {"text": item}
+            rows.append({"scale": scale.get("scale"), "label": scale.get("label"),
+                         "definition": scale.get("definition"), "inventory": scale.get("inventory"),
+                         "item": item.get("item"), "text": item.get("text"), "key": item.get("key")})
+            lines.append(line_of(where, ("scales", i, "items", j)) or line_of(where, ("scales", i)) or 0)
+    return pd.DataFrame(rows), lines
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _validate(rows: pd.DataFrame, path: Path | None, lines: list[int] | None) -> pd.DataFrame:
+    missing = [c for c in ("scale", "label", "text") if c not in rows.columns]
+    if missing:
+        raise InputError(f"missing column {missing[0]!r} (needed: scale, label, text; optional: key, inventory, "
+                         "definition, item)", path=path, line=1 if path else None)
+    if rows.empty:
+        raise InputError("no rows: a scale collection needs items", path=path)
+    out = pd.DataFrame({c: [_cell(v) for v in rows[c]] if c in rows.columns else [""] * len(rows)
+                        for c in ["scale", "label", "definition", "inventory", "item", "text"]})
+
+    def fail(message: str, position: int, column: str) -> InputError:
+        line = lines[position] if lines is not None else None
+        where = "" if lines is not None else f" (row {position})"
+        return InputError(message + where, path=path, line=line, column=column)
+
+    for column in ("text", "scale", "label"):
+        blank = np.flatnonzero(out[column].to_numpy() == "")
+        if len(blank):
+            raise fail(f"empty {column}: every row needs a scale, a label and a text", int(blank[0]), column)
+    keys = []
+    raw = rows["key"] if "key" in rows.columns else [None] * len(rows)
+    for position, value in enumerate(raw):
+        text = _cell(value)
+        if text not in _KEYS:
+            raise fail(f"key {text!r} is not +1, -1 or empty", position, "key")
+        keys.append(_KEYS[text])
+    out["key"] = np.asarray(keys, dtype=float)
+    out["item"] = out["item"].where(out["item"] != "", out["text"])
+    for column in ("label", "definition", "inventory"):
+        first = out.groupby("scale", sort=False)[column].transform("first")
+        clash = np.flatnonzero(out[column].to_numpy() != first.to_numpy())
+        if len(clash):
+            p = int(clash[0])
+            raise fail(f"scale {out['scale'][p]!r} has {column} {out[column][p]!r} here but {first[p]!r} before; "
+                       "a scale id names one scale (duplicate scale id?)", p, column)
+    first_text = out.groupby("item", sort=False)["text"].transform("first")
+    clash = np.flatnonzero(out["text"].to_numpy() != first_text.to_numpy())
+    if len(clash):
+        p = int(clash[0])
+        raise fail(f"item {out['item'][p]!r} has another text than before; an item id has one text", p, "text")
+    twice = np.flatnonzero(out.duplicated(["scale", "item"]).to_numpy())
+    if len(twice):
+        p = int(twice[0])
+        raise fail(f"item {out['item'][p][:60]!r} is listed twice in scale {out['scale'][p]!r}", p, "text")
+    return out[COLUMNS]
+
+
+def _warn(frame: pd.DataFrame) -> None:
+    sizes = frame.groupby("scale", sort=False).size()
+    single = sizes[sizes == 1]
+    if len(single):
+        warnings.warn(f"{len(single)} scale(s) have a single item (e.g. {single.index[0]!r}): their content is "
+                      "that item alone", ScaleWarning, stacklevel=3)
+    unkeyed = int(frame["key"].isna().sum())
+    if unkeyed:
+        warnings.warn(f"{unkeyed} of {len(frame)} item rows have no key: keyed (signed) content treats them as +1; "
+                      "the default, keying-free content does not use keys", ScaleWarning, stacklevel=3)

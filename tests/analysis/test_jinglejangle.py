@@ -1,0 +1,172 @@
+"""Jingle-jangle rules on hand-made similarity matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from traitlens.analysis.jinglejangle import JINGLE_JANGLE_COLUMNS, classify_pairs, sensitivity_grid, thresholds
+from traitlens.analysis.scales import ScaleSimilarity
+from traitlens.errors import InputError
+
+
+def similarity(content: np.ndarray, label: np.ndarray, labels: list[str]) -> ScaleSimilarity:
+    n = len(labels)
+    return ScaleSimilarity(tuple(f"s{i}" for i in range(n)), tuple(labels), content, label, np.eye(n), np.eye(n))
+
+
+def random_case(n: int = 30, seed: int = 0) -> ScaleSimilarity:
+    rng = np.random.default_rng(seed)
+    c = rng.uniform(-0.2, 0.9, (n, n))
+    c = (c + c.T) / 2
+    np.fill_diagonal(c, 1)
+    labels = [f"L{i % 20}" for i in range(n)]
+    lab = rng.uniform(0, 0.8, (n, n))
+    lab = (lab + lab.T) / 2
+    same = np.equal.outer(np.array(labels), np.array(labels))
+    lab[same] = 1
+    return similarity(c, lab, labels)
+
+
+def test_difference_rule_by_hand():
+    content = np.array([[1, .9, .1], [.9, 1, .5], [.1, .5, 1]])
+    label = np.array([[1, .3, 1], [.3, 1, .45], [1, .45, 1]])
+    pairs, cuts = classify_pairs(similarity(content, label, ["A", "B", "A"]), "difference")
+    assert list(pairs.columns) == JINGLE_JANGLE_COLUMNS
+    assert pairs["type"].tolist() == ["jangle", "jingle", "none"]  # .9-.3 ≥ .2; 1-.1 ≥ .2; |.5-.45| < .2
+    assert cuts == {"rule": "difference", "difference": 0.2}
+
+
+def test_percentile_rule_matches_numpy_quantiles():
+    sim = random_case()
+    pairs, cuts = classify_pairs(sim, "percentile", content_percentile=0.9, label_percentile=0.95,
+                                 jingle_percentile=0.5)
+    c, lab = pairs["content_similarity"].to_numpy(), pairs["label_similarity"].to_numpy()
+    assert cuts["content_cut"] == pytest.approx(np.quantile(c, 0.9))
+    assert cuts["label_cut"] == pytest.approx(np.quantile(lab, 0.95))
+    same = (pairs["label_a"] == pairs["label_b"]).to_numpy()
+    jangle = (c >= cuts["content_cut"]) & (lab < cuts["label_cut"]) & ~same
+    jingle = ((lab >= cuts["label_cut"]) | same) & (c < np.quantile(c, 0.5)) & ~jangle
+    assert ((pairs["type"] == "jangle").to_numpy() == jangle).all()
+    assert ((pairs["type"] == "jingle").to_numpy() == jingle).all()
+    assert jangle.any() and jingle.any()
+
+
+def test_same_label_is_never_a_jangle():
+    sim = random_case(seed=3)
+    pairs, _ = classify_pairs(sim, "percentile", content_percentile=0.5)
+    assert not ((pairs["label_a"] == pairs["label_b"]) & (pairs["type"] == "jangle")).any()
+
+
+def test_sensitivity_grid_is_monotone_in_the_content_cut():
+    grid = sensitivity_grid(random_case(), content_percentiles=(0.5, 0.8, 0.95), label_percentiles=(0.9,))
+    assert grid["n_jangle"].is_monotonic_decreasing
+    assert grid["n_jangle"].iloc[0] > grid["n_jangle"].iloc[-1]
+    assert list(grid.columns) == ["content_percentile", "label_percentile", "n_jangle", "n_jingle", "jangle_share",
+                                  "jingle_share"]
+
+
+@pytest.mark.parametrize(("rule", "kwargs", "message"), [
+    ("vote", {}, "unknown rule"),
+    ("percentile", {"content_percentile": 95}, "fraction"),
+    ("difference", {"difference": -0.1}, "difference"),
+])
+def test_bad_parameters(rule, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        thresholds(np.array([0.1, 0.2]), np.array([0.3, 0.4]), rule, **kwargs)
+
+
+def blocks(seed: int = 0) -> ScaleSimilarity:
+    """Nine scales in three content clusters; labels mixed so that relabeling has work to do."""
+    rng = np.random.default_rng(seed)
+    centres = np.eye(3, 16)
+    content_vectors = np.vstack([centres[i // 3] + 0.15 * rng.standard_normal(16) for i in range(9)])
+    content_vectors /= np.linalg.norm(content_vectors, axis=1, keepdims=True)
+    labels = ["Anx", "Worry", "Fear", "Order", "Tidy", "Neat", "Talk", "Party", "Anx"]
+    label_vectors = np.vstack([centres[[0, 0, 0, 1, 1, 1, 2, 2, 0][i]] + 0.1 * rng.standard_normal(16)
+                               for i in range(9)])
+    label_vectors /= np.linalg.norm(label_vectors, axis=1, keepdims=True)
+    label = label_vectors @ label_vectors.T
+    label[np.equal.outer(np.array(labels), np.array(labels))] = 1
+    return ScaleSimilarity(tuple(f"s{i}" for i in range(9)), tuple(labels), content_vectors @ content_vectors.T,
+                           label, content_vectors, label_vectors)
+
+
+def test_cluster_scales_finds_the_three_blocks():
+    from traitlens.analysis.jinglejangle import cluster_scales
+
+    sim = blocks()
+    clusters, info = cluster_scales(sim.content, "hierarchical")
+    assert info["n_clusters"] == 3 and info["criterion"] == "max mean silhouette"
+    assert len({tuple(clusters[i:i + 3]) for i in (0, 3, 6)}) == 3
+    assert all(len(set(clusters[i:i + 3])) == 1 for i in (0, 3, 6))
+    communities, info = cluster_scales(sim.content, "community")
+    assert info["n_clusters"] >= 2
+    with pytest.raises(InputError, match="unknown cluster method"):
+        cluster_scales(sim.content, "kmeans")
+
+
+def test_relabel_gives_each_cluster_one_distinct_fitting_label():
+    from traitlens.analysis.jinglejangle import relabel
+
+    frame, summary = relabel(blocks(), "hierarchical", 3)
+    assert list(frame.columns) == ["scale", "label", "new_label", "cluster", "fit"]
+    per_cluster = frame.groupby("cluster")["new_label"].nunique()
+    assert (per_cluster == 1).all()
+    assert frame.groupby("cluster")["new_label"].first().nunique() == 3
+    assert summary["n_labels_before"] == 8 and summary["n_labels_after"] == 3
+    first = frame.set_index("scale")["new_label"]
+    assert first["s0"] in {"Anx", "Worry", "Fear"} and first["s3"] in {"Order", "Tidy", "Neat"}
+
+
+def test_assign_cluster_labels_needs_enough_labels():
+    from traitlens.analysis.jinglejangle import assign_cluster_labels
+
+    with pytest.raises(InputError, match="only 1 labels"):
+        assign_cluster_labels(np.ones((2, 1)), np.array([0, 1]))
+
+
+# The API functions over these analyses, with the deterministic fake encoder.
+SCALE_ROWS = [(s, label, f"{s} item {i}", 1 if i % 2 else -1) for s, label in
+              [("a", "Anx"), ("b", "Worry"), ("c", "Order"), ("d", "Tidy"), ("e", "Anx")] for i in range(3)]
+
+
+def test_api_jingle_jangle_relabel_and_map(fake_encoder):
+    import pandas as pd
+
+    from traitlens.api import jingle_jangle, relabel, scale_map
+    from traitlens.plot import scale_map as map_figure
+
+    frame = pd.DataFrame(SCALE_ROWS, columns=["scale", "label", "text", "key"])
+    pairs = jingle_jangle(frame, fake_encoder, all_pairs=True)
+    assert list(pairs.columns) == JINGLE_JANGLE_COLUMNS and len(pairs) == 10
+    record = pairs.attrs["provenance"]
+    assert record["thresholds"]["rule"] == "percentile" and record["scales"]["n_scales"] == 5
+    assert record["content"] == {"signed": False, "center": "reference", "n_reference": record["content"][
+        "n_reference"], "definitions": False}
+    same = pairs[(pairs["scale_a"] == "a") & (pairs["scale_b"] == "e")]
+    assert same["label_similarity"].iloc[0] == 1.0
+    flagged = jingle_jangle(frame, fake_encoder)
+    assert len(flagged) == (pairs["type"] != "none").sum()
+
+    new = relabel(frame, fake_encoder, n_clusters=2)
+    assert list(new.columns) == ["scale", "label", "new_label", "cluster", "fit"]
+    assert new.groupby("cluster")["new_label"].nunique().eq(1).all()
+    assert new.attrs["provenance"]["relabel"]["n_labels_after"] == 2
+
+    coords = scale_map(frame, fake_encoder, level="item", method="mds")
+    assert list(coords.columns) == ["name", "x", "y", "group", "text"] and len(coords) == 15
+    fig = map_figure(coords)
+    assert len(fig.data) == 5 and fig.layout.meta["provenance"]["map"]["method"] == "mds"
+
+
+def test_api_short_form(fake_encoder):
+    import pandas as pd
+
+    from traitlens.api import short_form
+
+    frame = pd.DataFrame(SCALE_ROWS, columns=["scale", "label", "text", "key"])
+    table = short_form(frame, fake_encoder, k=2, method="cosine")
+    assert table.groupby("scale")["kept"].sum().eq(2).all()
+    summary = pd.DataFrame(table.attrs["provenance"]["short_form"]["summary"])
+    assert len(summary) == 5 and summary["r_short_full"].between(-1, 1).all()
