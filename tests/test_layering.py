@@ -29,6 +29,8 @@ FORBIDDEN = {
     "plot": {"api", "cli", "web", "evaluation", "engine"},
     "api": {"cli", "web", "evaluation"},
     "training": {"api", "cli", "web"},
+    "explain": {"api", "cli", "web", "evaluation"},
+    "web": {"cli", "evaluation"},
 }
 
 #: Modules held to a stricter rule than their layer: what the engine imports must not import the engine.

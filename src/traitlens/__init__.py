@@ -13,6 +13,7 @@ aggregate_similarity  per-factor (or facet) mean / max of a similarity table
 load_taxonomy         built-in or user construct models (YAML / CSV)
 load_inventory        built-in or user inventories: items, scales, keys (CSV / YAML)
 load_encoder          sentence-transformers encoders with the embedding cache
+explain               which words (and word pairs) make a score: occlusion, integrated gradients, pairs
 evaluate              validity figures of a method and model on real response data (traitlens.evaluation)
 
 Warnings: InputWarning (texts skipped or duplicated), LanguageWarning, UnipolarWarning, CacheWarning.
@@ -27,7 +28,9 @@ from traitlens.api import (  # noqa: E402
     ScalePredictions,
     assign,
     correlate,
+    factors,
     infer_keys,
+    jingle_jangle,
     loadings,
     predict_scales,
     profile,
@@ -36,10 +39,12 @@ from traitlens.api import (  # noqa: E402
 from traitlens.cache import CacheWarning, EmbeddingCache  # noqa: E402
 from traitlens.constructs.exemplars import UnipolarWarning  # noqa: E402
 from traitlens.constructs.inventory import Inventory, builtin_inventories, load_inventory  # noqa: E402
+from traitlens.constructs.scales import ScaleCollection, load_scales  # noqa: E402
 from traitlens.constructs.taxonomy import Taxonomy, builtin_taxonomies, load_taxonomy  # noqa: E402
 from traitlens.encoders import DEFAULT_MODEL, Encoder, load_encoder  # noqa: E402
 from traitlens.errors import InputError, ModelUnavailableError, TraitlensError  # noqa: E402
 from traitlens.examples import EXAMPLE_SENTENCES  # noqa: E402
+from traitlens.explain import Explanation, explain  # noqa: E402
 from traitlens.io.texts import InputWarning, LanguageWarning  # noqa: E402
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "EXAMPLE_SENTENCES",
     "EmbeddingCache",
+    "Explanation",
     "Encoder",
     "InputError",
     "InputWarning",
@@ -62,6 +68,7 @@ __all__ = [
     "assign",
     "correlate",
     "evaluate",
+    "explain",
     "infer_keys",
     "builtin_inventories",
     "builtin_taxonomies",
@@ -72,6 +79,10 @@ __all__ = [
     "predict_scales",
     "profile",
     "similarity",
+    "factors",
+    "jingle_jangle",
+    "load_scales",
+    "ScaleCollection",
 ]
 
 

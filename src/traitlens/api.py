@@ -49,6 +49,7 @@ def similarity(
     model: ModelSpec = None,
     *,
     cache: CacheSpec = True,
+    backend: str | None = None,
 ) -> pd.DataFrame:
     """Cosine similarity of every text with every keyword of a taxonomy.
 
@@ -67,6 +68,10 @@ def similarity(
         for the bundled all-MiniLM-L6-v2.
     cache : bool, path or EmbeddingCache
         Embedding cache to use (default: the user cache); ``False`` for none.
+    backend : {"torch", "onnx", "onnx-int8", "openvino-int8", "static"}, optional
+        How the model runs (default torch; see :func:`traitlens.load_encoder`). The same keyword is on
+        :func:`profile`, :func:`assign`, :func:`loadings`, :func:`infer_keys`, :func:`correlate` and
+        :func:`predict_scales`.
 
     Returns
     -------
@@ -89,20 +94,21 @@ def similarity(
     """
     clean = prepare_texts(texts)
     tax = load_taxonomy(taxonomy)
-    run = keyword_similarity(clean, tax, load_encoder(model, cache=cache))
+    run = keyword_similarity(clean, tax, load_encoder(model, cache=cache, backend=backend))
     frame = similarity_frame(clean, run.similarity, run.keywords)
     frame.attrs["provenance"] = {**run.provenance, "analysis": "similarity"}
     return frame
 
 
 def _profile_run(texts: Iterable[str], taxonomy: TaxonomySpec, level: str, model: ModelSpec,
-                 exemplars: ExemplarSpec, data_dir: str | Path | None, cache: CacheSpec) -> ProfileRun:
+                 exemplars: ExemplarSpec, data_dir: str | Path | None, cache: CacheSpec,
+                 backend: str | None = None) -> ProfileRun:
     """Validate the inputs of the profile family and run the engine once."""
     clean = prepare_texts(texts)
     warn_if_not_english(clean)
     tax = load_taxonomy(taxonomy)
     pool = exemplar_source(exemplars, data_dir)
-    return bipolar(clean, tax, level, load_encoder(model, cache=cache), pool)
+    return bipolar(clean, tax, level, load_encoder(model, cache=cache, backend=backend), pool)
 
 
 def profile(
@@ -114,6 +120,7 @@ def profile(
     exemplars: ExemplarSpec = "builtin",
     data_dir: str | Path | None = None,
     cache: CacheSpec = True,
+    backend: str | None = None,
 ) -> pd.DataFrame:
     """Signed (bipolar) trait profile of each text.
 
@@ -155,7 +162,7 @@ def profile(
     >>> frame[frame.construct == "Neuroticism"]["score"].round(2).tolist()  # doctest: +SKIP
     [-0.23, 0.33]
     """
-    run = _profile_run(texts, taxonomy, level, model, exemplars, data_dir, cache)
+    run = _profile_run(texts, taxonomy, level, model, exemplars, data_dir, cache, backend)
     frame = profile_frame(run.profile)
     frame.attrs["provenance"] = {**run.provenance, "analysis": "profile"}
     return frame
@@ -171,6 +178,7 @@ def assign(
     data_dir: str | Path | None = None,
     min_margin: float = DEFAULT_MIN_MARGIN,
     cache: CacheSpec = True,
+    backend: str | None = None,
 ) -> pd.DataFrame:
     """Assign each text (item) to its construct, with an inferred key and an abstain flag.
 
@@ -185,7 +193,7 @@ def assign(
     """
     if not 0 <= min_margin <= 1:
         raise InputError(f"min_margin must be between 0 and 1; got {min_margin!r}")
-    run = _profile_run(texts, taxonomy, level, model, exemplars, data_dir, cache)
+    run = _profile_run(texts, taxonomy, level, model, exemplars, data_dir, cache, backend)
     frame = assignment_frame(run.profile, min_margin)
     frame.attrs["provenance"] = {**run.provenance, "analysis": "assign", "min_margin": min_margin}
     return frame
@@ -200,13 +208,14 @@ def loadings(
     exemplars: ExemplarSpec = "builtin",
     data_dir: str | Path | None = None,
     cache: CacheSpec = True,
+    backend: str | None = None,
 ) -> pd.DataFrame:
     """Semantic loading table: one row per distinct text (index ``text``), one column per construct.
 
     Cells are the :func:`profile` ``score`` (signed; the largest ``|score|`` of a row is its
     :func:`assign` construct).
     """
-    run = _profile_run(texts, taxonomy, level, model, exemplars, data_dir, cache)
+    run = _profile_run(texts, taxonomy, level, model, exemplars, data_dir, cache, backend)
     table = loading_table(run.profile)
     table.attrs["provenance"] = {**run.provenance, "analysis": "loadings"}
     return table
@@ -222,6 +231,7 @@ def infer_keys(
     exemplars: ExemplarSpec = "builtin",
     data_dir: str | Path | None = None,
     cache: CacheSpec = True,
+    backend: str | None = None,
 ) -> pd.DataFrame:
     """Infer the keys of the items of one scale.
 
@@ -264,7 +274,8 @@ def infer_keys(
     tax = load_taxonomy(taxonomy)
     facets = {c.name for f in tax.factors for c in f.facets}
     level = "facet" if construct is not None and construct in facets else "factor"
-    run = bipolar(clean, tax, level, load_encoder(model, cache=cache), exemplar_source(exemplars, data_dir))
+    encoder = load_encoder(model, cache=cache, backend=backend)
+    run = bipolar(clean, tax, level, encoder, exemplar_source(exemplars, data_dir))
     if construct is not None:
         result, score = orient_keys(run.profile.contrast[:, run.profile.column(construct)], known)
     else:
@@ -282,6 +293,8 @@ def infer_keys(
 DEFAULT_CORRELATION_METHOD = "auto"
 #: What ``method=`` accepts in :func:`correlate` and :func:`predict_scales`.
 CORRELATION_CHOICES = ("auto", *CORRELATION_METHODS)
+#: Methods :func:`factors` accepts (``"auto"``: ``"membership"``, see :data:`traitlens.engine.FACTOR_METHODS`).
+FACTOR_CHOICES = ("auto", "membership", *CORRELATION_METHODS)
 
 
 def _labelled_texts(texts: Iterable[str], ids: Sequence[object] | None) -> tuple[list[str], list[str]]:
@@ -319,6 +332,7 @@ def correlate(
     exemplars: ExemplarSpec = "builtin",
     data_dir: str | Path | None = None,
     cache: CacheSpec = True,
+    backend: str | None = None,
 ) -> pd.DataFrame:
     """Predicted correlations between items, from their texts alone.
 
@@ -366,7 +380,7 @@ def correlate(
     if method not in CORRELATION_CHOICES:
         raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_CHOICES)}")
     clean, labels = _labelled_texts(texts, ids)
-    encoder = load_encoder(model, cache=cache)
+    encoder = load_encoder(model, cache=cache, backend=backend)
     if method == "auto":
         method = "head" if has_head(encoder) else "profile"
     pool = exemplar_source(exemplars, data_dir) if method in ("profile", "head") else None
@@ -448,6 +462,7 @@ def predict_scales(
     exemplars: ExemplarSpec = "builtin",
     data_dir: str | Path | None = None,
     cache: CacheSpec = True,
+    backend: str | None = None,
 ) -> ScalePredictions:
     r"""Predicted scale correlations and reliabilities (alpha, omega) of scales, from item texts alone.
 
@@ -476,10 +491,314 @@ def predict_scales(
     frame = _memberships(items)
     unique = frame.drop_duplicates("item")
     item_r = correlate(unique["text"].tolist(), model, method=method, ids=unique["item"].tolist(),
-                       exemplars=exemplars, data_dir=data_dir, cache=cache)
+                       exemplars=exemplars, data_dir=data_dir, cache=cache, backend=backend)
     scale_r, reliability, keys = scale_predictions(item_r, frame)
     scale_r.index.name = "scale"
     provenance = {**item_r.attrs["provenance"], "analysis": "predict_scales"}
     for table in (item_r, scale_r, reliability, keys):
         table.attrs["provenance"] = provenance
     return ScalePredictions(item_r, scale_r, reliability, keys)
+
+
+def jingle_jangle(
+    scales: object,
+    model: ModelSpec = None,
+    *,
+    rule: str = "percentile",
+    all_pairs: bool = False,
+    signed: bool = False,
+    center: str = "reference",
+    definitions: bool = False,
+    content_percentile: float = 0.95,
+    label_percentile: float = 0.99,
+    jingle_percentile: float = 0.80,
+    difference: float = 0.20,
+    cache: CacheSpec = True,
+) -> pd.DataFrame:
+    """Jingle and jangle fallacies: scale pairs whose content and labels disagree.
+
+    Parameters
+    ----------
+    scales : ScaleCollection, DataFrame, .csv/.tsv/.yaml file or inventory name
+        One row per item × scale: ``scale, label, text`` and optionally ``key``, ``inventory``,
+        ``definition``, ``item`` (see :mod:`traitlens.constructs.scales`).
+    model, cache
+        As in :func:`similarity`.
+    rule : {"percentile", "difference"}
+        See :mod:`traitlens.analysis.jinglejangle`.
+    all_pairs : bool
+        ``False``: only flagged pairs; ``True``: every pair (``type`` ``none`` for the rest).
+    signed : bool
+        Key-signed content (item vectors times their keys) instead of keying-free content.
+    center : {"reference", "collection", "none"}
+        Item vectors are centred on the mean embedding of the built-in inventories' items (default),
+        of the collection's items, or not at all (Wulff & Mata's raw means).
+    definitions : bool
+        Embed ``"label: definition"`` instead of the label alone.
+    content_percentile, label_percentile, jingle_percentile, difference
+        Cut-offs of the rules.
+
+    Returns
+    -------
+    DataFrame
+        ``scale_a, scale_b, label_a, label_b, content_similarity, label_similarity, type``, most
+        similar content first; ``attrs["provenance"]`` records the rule and its cut-offs.
+
+    Examples
+    --------
+    >>> jingle_jangle("ipip-neo-300", all_pairs=True).head()  # doctest: +SKIP
+    """
+    from traitlens.analysis.jinglejangle import classify_pairs
+    from traitlens.constructs.scales import load_scales
+    from traitlens.engine import scale_similarity
+
+    if rule not in ("percentile", "difference"):
+        raise InputError(f"unknown rule {rule!r}; available: percentile, difference")
+    parameters = ({"difference": difference} if rule == "difference" else
+                  {"content_percentile": content_percentile, "label_percentile": label_percentile,
+                   "jingle_percentile": jingle_percentile})
+    collection = load_scales(scales)
+    encoder = load_encoder(model, cache=cache)
+    sim, provenance = scale_similarity(collection, encoder, signed=signed, center=center, definitions=definitions)
+    pairs, cuts = classify_pairs(sim, rule, **parameters)
+    counts = pairs["type"].value_counts()
+    if not all_pairs:
+        pairs = pairs[pairs["type"] != "none"]
+    pairs = pairs.sort_values("content_similarity", ascending=False, ignore_index=True)
+    pairs.attrs["provenance"] = {**provenance, "analysis": "jingle_jangle", "thresholds": cuts,
+                                 "counts": {k: int(counts.get(k, 0)) for k in ("jangle", "jingle", "none")}}
+    return pairs
+
+
+def factors(
+    items: pd.DataFrame | Inventory | str | Path,
+    model: ModelSpec = None,
+    *,
+    n_factors: int | str = "auto",
+    method: str = "auto",
+    rotation: str = "oblimin",
+    exemplars: ExemplarSpec = "builtin",
+    data_dir: str | Path | None = None,
+    n_iter: int = 100,
+    seed: int = 0,
+    cache: CacheSpec = True,
+) -> pd.DataFrame:
+    """Semantic factor analysis: factors of the predicted item correlations, before anyone answers.
+
+    Parameters
+    ----------
+    items : DataFrame, Inventory, or an inventory name or file
+        Item texts (``text``; optional ``item`` ids and ``scale``, used to measure agreement with
+        theory). An item in several scales is analysed once.
+    n_factors : int or "auto"
+        ``"auto"``: parallel analysis against random unit vectors of the dimension of the space the
+        correlations are cosines of (35 constructs for ``membership`` and ``profile``, the model's
+        dimension for ``cosine`` and ``head``).
+    method : {"auto", "membership", "head", "profile", "cosine"}
+        The predicted correlations that are factored. ``"auto"`` = ``"membership"``, the best measured
+        (``benchmarks/results/scales.md``): the congruence of the items' signed construct memberships
+        from their bipolar profiles (:func:`traitlens.analysis.structure.membership_correlations`);
+        ``head``, ``profile`` and ``cosine`` are the predictors of :func:`correlate`.
+    rotation : str
+        A ``factor_analyzer`` rotation (default oblimin; ``"none"`` for unrotated).
+    n_iter, seed
+        Random-vector null replicates and seed.
+    model, exemplars, data_dir, cache
+        As in :func:`correlate`.
+
+    Returns
+    -------
+    DataFrame
+        ``item, factor, loading`` for every item × factor (factors ``F1``…, by explained variance).
+        ``attrs["provenance"]["factors"]`` has the parallel analysis (eigenvalues, null, count) and,
+        with scales, the NMI and ARI of items' highest-loading factors against their scales.
+
+    Notes
+    -----
+    See :mod:`traitlens.analysis.structure` (Horn's parallel analysis; minres EFA from
+    ``factor_analyzer``; NMI/ARI against theory).
+    """
+    from traitlens.analysis.structure import agreement, assign_items, loading_frame
+    from traitlens.engine import FACTOR_METHODS, semantic_factors
+
+    if method not in FACTOR_CHOICES:
+        raise InputError(f"unknown factor method {method!r}; available: {', '.join(FACTOR_CHOICES)}")
+    if isinstance(items, pd.DataFrame) and "scale" not in items.columns:
+        frame = items.copy()
+        if "text" not in frame.columns:
+            raise InputError("items lacks column 'text'")
+        frame["scale"] = ""
+        frame["item"] = (frame["item"] if "item" in frame else frame["text"]).astype(str)
+    else:
+        frame = _memberships(items)
+    unique = frame.drop_duplicates("item")
+    if len(unique) < 3:
+        raise InputError(f"factor analysis needs at least 3 items; got {len(unique)}")
+    clean, labels = _labelled_texts(unique["text"].tolist(), unique["item"].tolist())
+    encoder = load_encoder(model, cache=cache)
+    if method == "auto":
+        method = FACTOR_METHODS[0]
+    pool = exemplar_source(exemplars, data_dir) if method != "cosine" else None
+    solution, provenance = semantic_factors(clean, encoder, method, n_factors=n_factors, rotation=rotation,
+                                            pool=pool, n_iter=n_iter, seed=seed)
+    record = {"n_factors": solution.n_factors, "requested": n_factors, "rotation": rotation,
+              "parallel_analysis": {"n_factors": solution.parallel.n_factors,
+                                    "null": "random unit vectors of the predictor's feature dimension",
+                                    "dim": solution.parallel.dim, "n_iter": n_iter, "percentile": 95, "seed": seed,
+                                    "eigenvalues": solution.parallel.eigenvalues[:10].round(4).tolist(),
+                                    "null_eigenvalues": solution.parallel.null[:10].round(4).tolist()}}
+    scales = unique["scale"].astype(str)
+    if (scales != "").all() and scales.nunique() > 1:
+        record["theory"] = agreement(assign_items(solution.loadings), scales.tolist())
+    out = loading_frame(solution.loadings, labels)
+    out.attrs["provenance"] = {**provenance, "analysis": "factors", "method": method, "factors": record}
+    return out
+
+
+def relabel(
+    scales: object,
+    model: ModelSpec = None,
+    *,
+    method: str = "hierarchical",
+    n_clusters: int | str = "auto",
+    center: str = "reference",
+    seed: int = 0,
+    cache: CacheSpec = True,
+) -> pd.DataFrame:
+    """A relabeled taxonomy: scales clustered by content, each cluster named by one existing label.
+
+    Parameters
+    ----------
+    scales : ScaleCollection, DataFrame, file or inventory name
+        As in :func:`jingle_jangle`.
+    method : {"hierarchical", "community"}
+        Average-linkage clustering with the count of the best mean silhouette (or ``n_clusters``),
+        or Louvain communities; see :func:`traitlens.analysis.jinglejangle.cluster_scales`.
+    n_clusters : int or "auto"
+    center, model, cache
+        As in :func:`jingle_jangle`.
+    seed : int
+
+    Returns
+    -------
+    DataFrame
+        ``scale, label, new_label, cluster, fit`` (one row per scale); ``attrs["provenance"]["relabel"]``
+        has the cluster count and criterion, the labels before/after and the jingle/jangle pairs
+        before/after (percentile rule, the original cut-offs).
+    """
+    from traitlens.analysis.jinglejangle import relabel as relabel_scales
+    from traitlens.constructs.scales import load_scales
+    from traitlens.engine import scale_similarity
+
+    collection = load_scales(scales)
+    encoder = load_encoder(model, cache=cache)
+    sim, provenance = scale_similarity(collection, encoder, center=center)
+    frame, summary = relabel_scales(sim, method, n_clusters, seed=seed)
+    frame.attrs["provenance"] = {**provenance, "analysis": "relabel", "relabel": summary}
+    return frame
+
+
+def short_form(
+    items: pd.DataFrame | Inventory | str | Path,
+    model: ModelSpec = None,
+    *,
+    k: int = 4,
+    method: str = DEFAULT_CORRELATION_METHOD,
+    duplicate_threshold: float = 0.90,
+    exemplars: ExemplarSpec = "builtin",
+    data_dir: str | Path | None = None,
+    cache: CacheSpec = True,
+) -> pd.DataFrame:
+    """A short form: the ``k`` most central items of every scale, and near-duplicate items.
+
+    Parameters
+    ----------
+    items : DataFrame, Inventory, or an inventory name or file
+        As in :func:`predict_scales` (missing keys are inferred).
+    k : int
+        Items kept per scale.
+    method : {"auto", "head", "profile", "cosine"}
+        Item-correlation predictor (:func:`correlate`).
+    duplicate_threshold : float
+        Embedding cosine at which two items count as near-duplicates.
+    model, exemplars, data_dir, cache
+        As in :func:`correlate`.
+
+    Returns
+    -------
+    DataFrame
+        ``scale, item, key, centrality, rank, kept`` (see :func:`traitlens.analysis.redundancy.short_form`);
+        ``attrs["provenance"]["short_form"]`` has, per scale, the predicted correlation of the short
+        with the full form, and the near-duplicate pairs.
+    """
+    from traitlens.analysis.redundancy import near_duplicates
+    from traitlens.analysis.redundancy import short_form as shorten
+
+    predictions = predict_scales(items, model, method=method, exemplars=exemplars, data_dir=data_dir, cache=cache)
+    item_r = predictions.item_correlations
+    ids = [str(i) for i in item_r.columns]
+    table, summary = shorten(item_r.to_numpy(), ids, predictions.keys, k)
+    frame = _memberships(items).drop_duplicates("item")
+    encoder = load_encoder(model, cache=cache)
+    vectors = encoder.encode(prepare_texts(frame["text"].tolist()))
+    from traitlens.analysis.similarity import cosine_matrix
+
+    duplicates = near_duplicates(cosine_matrix(vectors, vectors), frame["item"].tolist(), duplicate_threshold)
+    table.attrs["provenance"] = {**item_r.attrs["provenance"], "analysis": "short_form", "short_form": {
+        "k": k, "summary": summary.to_dict("records"), "duplicate_threshold": duplicate_threshold,
+        "near_duplicates": duplicates.to_dict("records")}}
+    return table
+
+
+def scale_map(
+    scales: object,
+    model: ModelSpec = None,
+    *,
+    level: str = "scale",
+    method: str = "pca",
+    center: str = "reference",
+    seed: int = 0,
+    cache: CacheSpec = True,
+) -> pd.DataFrame:
+    """2-D map coordinates of scales (content embeddings) or of their items, for :func:`traitlens.plot.scale_map`.
+
+    Parameters
+    ----------
+    scales : ScaleCollection, DataFrame, file or inventory name
+        As in :func:`jingle_jangle`.
+    level : {"scale", "item"}
+        Map the scales' content embeddings (coloured by label) or every item × scale row's item
+        embedding (coloured by scale).
+    method : {"pca", "mds", "umap"}
+        See :func:`traitlens.analysis.scales.map_coordinates` (``umap`` needs umap-learn).
+    center, model, cache
+        As in :func:`jingle_jangle`.
+    seed : int
+
+    Returns
+    -------
+    DataFrame
+        ``name, x, y, group, text`` (text: the label or the item text, shown on hover).
+    """
+    from traitlens.analysis.scales import map_coordinates
+    from traitlens.constructs.scales import load_scales
+    from traitlens.engine import scale_similarity
+
+    if level not in ("scale", "item"):
+        raise InputError(f"level must be 'scale' or 'item'; got {level!r}")
+    collection = load_scales(scales)
+    encoder = load_encoder(model, cache=cache)
+    sim, provenance = scale_similarity(collection, encoder, center=center)
+    if level == "scale":
+        xy = map_coordinates(sim.content_vectors, method, seed=seed)
+        frame = pd.DataFrame({"name": list(sim.scales), "x": xy[:, 0], "y": xy[:, 1], "group": list(sim.labels),
+                              "text": list(sim.labels)})
+    else:
+        rows = collection.frame
+        vectors = encoder.encode(rows["text"].tolist())
+        xy = map_coordinates(vectors, method, seed=seed)
+        frame = pd.DataFrame({"name": rows["item"].to_numpy(), "x": xy[:, 0], "y": xy[:, 1],
+                              "group": rows["scale"].to_numpy(), "text": rows["text"].to_numpy()})
+    frame.attrs["provenance"] = {**provenance, "analysis": "scale_map", "map": {"method": method, "level": level,
+                                                                               "seed": seed}}
+    return frame

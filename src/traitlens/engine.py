@@ -167,3 +167,84 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
 #: Item-correlation predictors :func:`item_correlations` knows, best first (leave-one-dataset-out:
 #: ``benchmarks/results/head_search.json``).
 CORRELATION_METHODS = ("head", "profile", "cosine")
+
+
+#: How item vectors are centred before scale content embeddings are averaged (see :func:`scale_similarity`).
+CENTERS = ("reference", "collection", "none")
+
+
+def scale_similarity(collection: Any, encoder: Encoder, *, signed: bool = False, center: str = "reference",
+                     definitions: bool = False) -> tuple[Any, dict[str, Any]]:
+    """Content and label similarity of the scales of a :class:`~traitlens.constructs.scales.ScaleCollection`.
+
+    Items, labels (``"label: definition"`` with ``definitions``) and, for ``center="reference"``,
+    the items of the built-in inventories are encoded in one batch; then
+    :func:`traitlens.analysis.scales.scale_similarity`. ``center``: ``reference`` subtracts the mean
+    embedding of the built-in inventories' items, ``collection`` the mean of the collection's own
+    items, ``none`` nothing. ``signed`` multiplies item vectors by their keys before averaging.
+    """
+    from traitlens.analysis.scales import scale_similarity as similarity
+    from traitlens.constructs.scales import reference_texts
+
+    if center not in CENTERS:
+        raise InputError(f"unknown center {center!r}; available: {', '.join(CENTERS)}")
+    items = collection.items["text"].tolist()
+    scales = collection.scales
+    labels = collection.labels[scales]
+    texts = labels.tolist()
+    if definitions:
+        defs = collection.definitions[scales]
+        texts = [f"{label}: {d}" if d else label for label, d in zip(labels, defs, strict=True)]
+    unique = list(dict.fromkeys(texts))
+    reference = reference_texts() if center == "reference" else []
+    vectors = encoder.encode(items + unique + reference)
+    item_vectors = vectors[: len(items)]
+    label_vectors = vectors[len(items): len(items) + len(unique)]
+    centre = {"reference": vectors[len(items) + len(unique):].mean(axis=0) if reference else None,
+              "collection": item_vectors.mean(axis=0), "none": None}[center]
+    where = {t: i for i, t in enumerate(unique)}
+    result = similarity(scales, labels.tolist(), item_vectors, collection.weights(signed),
+                        label_vectors[[where[t] for t in texts]], centre)
+    provenance = make_provenance(encoder, scales=collection.record(), content={
+        "signed": signed, "center": center, "n_reference": len(reference), "definitions": definitions})
+    return result, provenance
+
+
+#: Predicted correlations :func:`semantic_factors` can factor, best first (IPIP-50 and BFI against
+#: their response data: ``benchmarks/results/scales.md``); ``membership`` is
+#: :func:`traitlens.analysis.structure.membership_correlations`, the others :func:`item_correlations`.
+FACTOR_METHODS = ("membership", "head", "profile", "cosine")
+
+
+def semantic_factors(texts: list[str], encoder: Encoder, method: str, *, n_factors: int | str = "auto",
+                     rotation: str = "oblimin", pool: pd.DataFrame | None = None, n_iter: int = 100,
+                     seed: int = 0, head: CorrelationHead | None = None) -> tuple[Any, dict[str, Any]]:
+    """Semantic factor analysis of item texts: predicted correlations, parallel analysis, EFA.
+
+    ``method="membership"`` (the default of :func:`traitlens.factors`): the congruence of the items'
+    signed construct memberships over the 5 domains and 30 facets of :data:`CORRELATION_TAXONOMY`
+    (:func:`traitlens.analysis.structure.membership_correlations`); otherwise
+    :func:`item_correlations` by ``method`` (``head`` with ``head`` if given). Then parallel analysis
+    against random unit vectors of the dimension of the space the correlations are cosines of (the 35
+    constructs for ``membership`` and ``profile``, the encoder's dimension for ``cosine`` and ``head``)
+    and EFA (:func:`traitlens.analysis.structure.semantic_factors`).
+    """
+    from traitlens.analysis.structure import membership_correlations
+    from traitlens.analysis.structure import semantic_factors as factor
+
+    if method not in FACTOR_METHODS:
+        raise InputError(f"unknown factor method {method!r}; available: {', '.join(FACTOR_METHODS)}")
+    if method == "membership":
+        runs = profile_correlations(texts, encoder, pool, load_taxonomy(CORRELATION_TAXONOMY))
+        matrix = membership_correlations(*(run.profile for run in runs))
+        provenance = {**runs[0].provenance, "level": [r.provenance["level"] for r in runs],
+                      "predictor": "membership"}
+    else:
+        matrix, provenance = item_correlations(texts, encoder, method, pool=pool, head=head)
+    if method in ("membership", "profile"):
+        tax = load_taxonomy(CORRELATION_TAXONOMY)
+        dim = sum(len(constructs_at(tax, level)) for level in (["factor", "facet"] if tax.has_facets else ["factor"]))
+    else:
+        dim = encoder.dim
+    solution = factor(matrix, dim, n_factors, rotation=rotation, n_iter=n_iter, seed=seed)
+    return solution, provenance

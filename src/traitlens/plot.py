@@ -361,3 +361,76 @@ def correlation_heatmap(matrix: pd.DataFrame, texts: Mapping[str, str] | None = 
         margin={"l": labels_px + 20, "b": labels_px + 50, "t": 80, "r": 40},
     )
     return _footer(fig, get_provenance(matrix), shift=-labels_px - 15)
+
+
+def _scale_matrix(pairs: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Scales × scales matrix of ``value`` from a table with one row per unordered pair (unit diagonal)."""
+    missing = {"scale_a", "scale_b", value} - set(pairs.columns)
+    if missing:
+        raise InputError(f"the pairs table lacks columns {sorted(missing)}")
+    scales = list(dict.fromkeys([*pairs["scale_a"], *pairs["scale_b"]]))
+    where = {s: i for i, s in enumerate(scales)}
+    matrix = np.eye(len(scales))
+    a, b = pairs["scale_a"].map(where).to_numpy(), pairs["scale_b"].map(where).to_numpy()
+    matrix[a, b] = matrix[b, a] = pairs[value].to_numpy(dtype=float)
+    frame = pd.DataFrame(matrix, index=pd.Index(scales, name="scale"), columns=scales)
+    frame.attrs = dict(pairs.attrs)
+    return frame
+
+
+def scale_heatmap(pairs: pd.DataFrame, value: str = "content_similarity", title: str | None = None) -> go.Figure:
+    """Scale × scale heatmap of content (or label) similarity, ordered by cluster.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        Every scale pair: :func:`traitlens.jingle_jangle` with ``all_pairs=True``.
+    value : {"content_similarity", "label_similarity"}
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Rows and columns in the hierarchical-cluster order of :func:`cluster_order`; hover shows
+        both scales with their labels.
+    """
+    matrix = _scale_matrix(pairs, value)
+    labels = dict(zip(pairs["scale_a"], pairs["label_a"], strict=False)) | dict(
+        zip(pairs["scale_b"], pairs["label_b"], strict=False)) if "label_a" in pairs else {}
+    texts = {s: label for s, label in labels.items() if label != s}
+    name = value.replace("_", " ")
+    fig = correlation_heatmap(matrix, texts, title=title or f"Scales: {name} (cluster order)")
+    return fig.update_traces(colorbar={"title": {"text": name}},
+                             hovertemplate="%{y}<br>× %{x}<br>" + name + " = %{z:.3f}<extra></extra>")
+
+
+def scale_map(coordinates: pd.DataFrame, title: str | None = None) -> go.Figure:
+    """2-D map of items or scales coloured by construct, with hover text.
+
+    Parameters
+    ----------
+    coordinates : DataFrame
+        ``name, x, y, group`` and optionally ``text`` (hover), e.g. from
+        :func:`traitlens.analysis.scales.map_coordinates`.
+    title : str, optional
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    import plotly.graph_objects as go
+
+    missing = {"name", "x", "y", "group"} - set(coordinates.columns)
+    if missing:
+        raise InputError(f"map coordinates lack columns {sorted(missing)}")
+    fig = go.Figure()
+    for group, rows in coordinates.groupby("group", sort=True):
+        hover = rows["text"] if "text" in rows else rows["name"]
+        fig.add_trace(go.Scatter(x=rows["x"], y=rows["y"], mode="markers", name=_wrap(str(group), 30),
+                                 text=[f"{n}<br>{_wrap(str(h), 80)}" for n, h in zip(rows["name"], hover, strict=True)],
+                                 hoverinfo="text", marker={"size": 7, "opacity": 0.8}))
+    method = coordinates.attrs.get("map", {}).get("method", "")
+    fig.update_layout(title=title or f"Map ({method})" if method else title, xaxis_title="dimension 1",
+                      yaxis_title="dimension 2", template="plotly_white", meta=get_provenance(coordinates))
+    provenance = get_provenance(coordinates)
+    return _footer(fig, provenance) if provenance else fig

@@ -26,7 +26,8 @@ COMMANDS = [path for path, _ in walk(typer.main.get_command(app))]
 
 def test_the_commands():
     assert [" ".join(p) for p in COMMANDS] == ["", "similarity", "profile", "assign", "correlate", "evaluate",
-                                               "finetune", "train-head", "taxonomies", "inventories", "cache",
+                                               "finetune", "train-head", "taxonomies", "inventories", "jingle-jangle",
+                                               "factors", "serve", "explain", "distill", "cache",
                                                "cache info", "cache clear"]
 
 
@@ -75,7 +76,7 @@ def test_with_groups_expands_in_place_and_rebuilds_the_groups():
     expanded = with_groups(command)
     names = list(inspect.signature(expanded).parameters)
     assert names == ["texts", "file", "column", "example", "taxonomy", "fmt", "out", "cache_dir", "no_cache",
-                     "local_files_only"]
+                     "local_files_only", "backend"]
     defaults = {name: p.default for name, p in inspect.signature(expanded).parameters.items()}
     expanded(**{**defaults, "texts": ["a"], "no_cache": True})
     assert seen == {"source": TextSource(texts=["a"]), "taxonomy": "t", "output": Output(),

@@ -17,7 +17,10 @@ from typing import Annotated
 import typer
 
 from traitlens import __version__
-from traitlens.cli import cache, catalog, correlate, evaluate, finetune, profile, similarity, train_head
+from traitlens.cli import cache, catalog, correlate, evaluate, finetune, profile, serve, similarity, train_head
+from traitlens.cli import distill as distill_commands
+from traitlens.cli import explain as explain_commands
+from traitlens.cli import scales as scale_commands
 from traitlens.cli.parsing import Command, Group
 
 app = typer.Typer(
@@ -40,6 +43,11 @@ for _app, _name, _command in [
     (app, "train-head", train_head.train_head_cmd),
     (app, "taxonomies", catalog.taxonomies_cmd),
     (app, "inventories", catalog.inventories_cmd),
+    (app, "jingle-jangle", scale_commands.jingle_jangle_cmd),
+    (app, "factors", scale_commands.factors_cmd),
+    (app, "serve", serve.serve_cmd),
+    (app, "explain", explain_commands.explain_cmd),
+    (app, "distill", distill_commands.distill_cmd),
     (cache_app, "info", cache.info_cmd),
     (cache_app, "clear", cache.clear_cmd),
 ]:

@@ -111,6 +111,22 @@ CacheDirOpt = Annotated[Path | None, typer.Option("--cache-dir", help="Folder of
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache.")]
 OfflineOpt = Annotated[bool, typer.Option("--local-files-only", help="Never download a model.")]
 
+
+class Backend(enum.StrEnum):
+    """How the model runs (traitlens.encoders.backends)."""
+
+    torch = "torch"
+    onnx = "onnx"
+    onnx_int8 = "onnx-int8"
+    openvino_int8 = "openvino-int8"
+    static = "static"
+
+
+BackendOpt = Annotated[Backend, typer.Option("--backend", help="How the model runs: torch, onnx, onnx-int8, "
+                                                               "openvino-int8 or static (a model2vec model "
+                                                               "distilled from it); exported once into the "
+                                                               "cache folder.")]
+
 # Evaluation.
 SuiteOpt = Annotated[str, typer.Option("--suite", "-s", help="Suite name (ipip50, bfi, spi, adjectives, "
                                                              "neo300-facets, bainbridge) or 'all'.")]
@@ -212,11 +228,44 @@ class EncoderSettings:
     cache_dir: CacheDirOpt = None
     no_cache: NoCacheOpt = False
     local_files_only: OfflineOpt = False
+    backend: BackendOpt = Backend.torch
 
     @property
     def cache(self) -> bool | Path:
         """The ``cache`` argument of :func:`traitlens.load_encoder`."""
         return False if self.no_cache else (self.cache_dir if self.cache_dir is not None else True)
+
+
+class Engine(enum.StrEnum):
+    """Where a big file is scored: in this process (streaming) or on Ray."""
+
+    local = "local"
+    ray = "ray"
+
+
+ChunkSizeOpt = Annotated[int, typer.Option("--chunk-size", min=1, help="Texts per chunk when --file is streamed "
+                                                                      "to --out PATH.parquet.")]
+ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue an interrupted --file → --out PATH.parquet "
+                                                          "run, skipping its finished chunks.")]
+EngineOpt = Annotated[Engine, typer.Option("--engine", help="local (stream in this process) or ray (Ray Data; "
+                                                            "pip install 'traitlens[ray]'); with --file and "
+                                                            "--out PATH.parquet.")]
+AddressOpt = Annotated[str | None, typer.Option("--address", help="Ray cluster for --engine ray: auto, "
+                                                                  "ray://HOST:10001 or HOST:6379 (default: a "
+                                                                  "local Ray instance).")]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Ray actors for --engine ray (each loads the "
+                                                                  "model once).")]
+
+
+@dataclasses.dataclass(frozen=True)
+class Scaling:
+    """How a big ``--file`` → ``--out PATH.parquet`` job runs: chunks, resume, and the engine."""
+
+    chunk_size: ChunkSizeOpt = 20_000
+    resume: ResumeOpt = False
+    engine: EngineOpt = Engine.local
+    address: AddressOpt = None
+    workers: WorkersOpt = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -272,3 +321,127 @@ def with_groups(command: Callable[..., None]) -> Callable[..., None]:
     expanded.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     expanded.__annotations__ = {p.name: p.annotation for p in parameters}
     return expanded
+
+
+# Serving (traitlens serve).
+HostOpt = Annotated[str, typer.Option("--host", help="Address to bind; anything but loopback needs --token.")]
+PortOpt = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
+TokenOpt = Annotated[str | None, typer.Option("--token", envvar="TRAITLENS_TOKEN", metavar="TOKEN",
+                                              help="Require 'Authorization: Bearer TOKEN' on every /api/ request "
+                                                   "(or set $TRAITLENS_TOKEN).")]
+AllowModelOpt = Annotated[list[str] | None, typer.Option("--allow-model", metavar="ID",
+                                                         help="A model id requests may name (repeatable; the first "
+                                                              "is the default; default: the bundled model).")]
+
+
+# Scale-level analysis (traitlens jingle-jangle, traitlens factors).
+class JingleJangleRule(enum.StrEnum):
+    """Rule that flags jingle and jangle pairs (see traitlens.analysis.jinglejangle)."""
+
+    percentile = "percentile"
+    difference = "difference"
+
+
+class ContentCenter(enum.StrEnum):
+    """What item vectors are centred on before scale means are taken."""
+
+    reference = "reference"
+    collection = "collection"
+    none = "none"
+
+
+ScalesFileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Scales table (.csv/.tsv: columns scale, "
+                                                                        "label, text [, key, inventory, definition, "
+                                                                        "item]; or .yaml).")]
+ScalesInventoryOpt = Annotated[str | None, typer.Option("--inventory", help="Built-in inventory name or inventory "
+                                                                           "file instead of --file.")]
+AllPairsOpt = Annotated[bool, typer.Option("--all", help="Write every scale pair, not only the flagged ones.")]
+RuleOpt = Annotated[JingleJangleRule, typer.Option("--rule", help="percentile (Wulff & Mata) or difference "
+                                                                  "(|content - label| >= --difference).")]
+SignedOpt = Annotated[bool, typer.Option("--signed", help="Key-signed scale content (items times keys).")]
+CenterOpt = Annotated[ContentCenter, typer.Option("--center", help="Centre item vectors on the built-in "
+                                                                   "inventories' mean (reference), the collection's "
+                                                                   "mean, or none.")]
+DefinitionsOpt = Annotated[bool, typer.Option("--definitions", help="Embed 'label: definition' as the label.")]
+ContentPercentileOpt = Annotated[float, typer.Option("--content-percentile", min=0.01, max=0.999,
+                                                     help="Percentile cut of content similarity (jangle).")]
+LabelPercentileOpt = Annotated[float, typer.Option("--label-percentile", min=0.01, max=0.999,
+                                                   help="Percentile cut of label similarity.")]
+JinglePercentileOpt = Annotated[float, typer.Option("--jingle-percentile", min=0.01, max=0.999,
+                                                    help="Content below this percentile makes similar labels a "
+                                                         "jingle.")]
+DifferenceOpt = Annotated[float, typer.Option("--difference", min=0.01, max=1.99,
+                                              help="Gap |content - label| of the difference rule.")]
+ScaleHeatmapOpt = Annotated[Path | None, typer.Option("--plot", help="Also save the scale × scale content "
+                                                                     "heatmap ordered by cluster (.html/.png/.svg).")]
+NFactorsOpt = Annotated[str, typer.Option("--n-factors", help="Number of factors, or 'auto' (parallel analysis).")]
+RotationOpt = Annotated[str, typer.Option("--rotation", help="factor_analyzer rotation: oblimin, varimax, promax, "
+                                                             "quartimax, geomin_obl or none.")]
+
+
+def factor_method(value: str) -> str:
+    """Check ``traitlens factors --method`` against :data:`traitlens.api.FACTOR_CHOICES` (usage error, exit 2)."""
+    from traitlens import api
+
+    if value not in api.FACTOR_CHOICES:
+        raise typer.BadParameter(f"{value!r} is not a factor method; choose from {', '.join(api.FACTOR_CHOICES)}")
+    return value
+
+
+FactorMethodOpt = Annotated[str, typer.Option("--method", callback=factor_method,
+                                              metavar="auto|membership|head|profile|cosine",
+                                              help="Which predicted item correlations are factored (auto = "
+                                                   "membership; see traitlens.factors).")]
+
+
+# Explanations (traitlens explain).
+class ExplainMethod(enum.StrEnum):
+    """Attribution method of traitlens explain (see traitlens.explain)."""
+
+    occlusion = "occlusion"
+    integrated_gradients = "integrated_gradients"
+    pairs = "pairs"
+
+
+class ExplainScore(enum.StrEnum):
+    """Which score traitlens explain explains."""
+
+    similarity = "similarity"
+    profile = "profile"
+    assignment = "assignment"
+    correlation = "correlation"
+
+
+class ExplainFormat(enum.StrEnum):
+    """Output formats of traitlens explain."""
+
+    table = "table"
+    json = "json"
+
+
+ExplainTextArg = Annotated[str, typer.Argument(help="The text to explain.", show_default=False)]
+ExplainTargetOpt = Annotated[str | None, typer.Option("--target", help="The other text (similarity: a keyword, "
+                                                                       "descriptor, item or sentence; correlation: "
+                                                                       "the other item) or a construct (profile).")]
+ExplainMethodOpt = Annotated[ExplainMethod, typer.Option("--method", help=f"{_spelled_out(ExplainMethod)}.")]
+ExplainScoreOpt = Annotated[ExplainScore, typer.Option("--score", help="Explain the cosine with --target, the "
+                                                                       "profile score on construct --target, the "
+                                                                       "assigned construct's score, or the "
+                                                                       "predicted correlation with item --target.")]
+ExplainLayerOpt = Annotated[int | None, typer.Option("--layer", min=0, help="Pair method: encoder layer whose "
+                                                                            "hidden states are interpolated (0 = "
+                                                                            "embeddings; default the middle).")]
+ExplainStepsOpt = Annotated[int | None, typer.Option("--steps", min=1, help="Integration nodes (default 32 for "
+                                                                            "integrated_gradients, 16 for pairs).")]
+ExplainFormatOpt = Annotated[ExplainFormat | None, typer.Option("--format", "-F", help="table or json on stdout "
+                                                                                     "(default table; with --out "
+                                                                                     "only when given).")]
+ExplainOutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Save the explanation: .html (page with "
+                                                                        "highlight, heatmap and graph), .png/.svg "
+                                                                        "(heatmap or highlight) or .json.")]
+ExplainPredictorOpt = Annotated[str, typer.Option("--predictor", help="--score correlation: the predictor "
+                                                                      "explained (profile, head or cosine; head "
+                                                                      "by occlusion only).")]
+ExplainTaxonomyOpt = Annotated[str | None, typer.Option("--taxonomy", "-t", help="Taxonomy of derived scores "
+                                                                                 "(default bigfive; correlation: "
+                                                                                 "bigfive-facets).")]
