@@ -136,7 +136,7 @@ class BatchScorer:
             return pd.DataFrame()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the driver cannot show them; the local engine does
-            frame = self.function(texts, model=self.encoder, **self.options)
+            frame = self.function(texts, model=self.encoder, cache=False, **self.options)  # the encoder has its cache
         return frame.reset_index() if frame.index.name is not None else frame.reset_index(drop=True)
 
 
@@ -232,7 +232,7 @@ def _provenance(texts: list[str], analysis: str, kwargs: dict[str, Any], workers
     options = {k: v for k, v in kwargs.items() if k not in {"model", "backend", "cache", "column"}}
     encoder = load_encoder(kwargs.get("model"), backend=kwargs.get("backend"), cache=kwargs.get("cache", False))
     sample = next((t for t in texts if isinstance(t, str) and t.strip()), "x")
-    frame = _api_function(analysis)([sample], model=encoder, **options)
+    frame = _api_function(analysis)([sample], model=encoder, cache=False, **options)
     return {**frame.attrs.get("provenance", {}), "engine": {"name": "ray", "workers": workers,
                                                              "address": address or "local"}}
 
