@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 
-import pandas as pd
 import typer
 
 from traitlens.cli.options import ListFormat, ListFormatOpt
@@ -23,16 +22,9 @@ def taxonomies_cmd() -> None:
 
 def inventories_cmd(fmt: ListFormatOpt = ListFormat.table) -> None:
     """List the built-in inventories: items, scales per level, description."""
-    from traitlens.constructs.inventory import LEVELS, builtin_inventories, load_inventory
+    from traitlens.constructs.inventory import inventory_catalog
 
-    rows = []
-    for name in builtin_inventories():
-        inventory = load_inventory(name)
-        per_level = inventory.scales()["level"].value_counts()
-        rows.append({"name": name, "n_items": len(inventory.items),
-                     **{f"n_{level}s": int(per_level.get(level, 0)) for level in LEVELS},
-                     "description": inventory.description or ""})
-    frame = pd.DataFrame(rows)
+    frame = inventory_catalog()
     if fmt is ListFormat.json:
         typer.echo(json.dumps(frame.to_dict("records"), indent=1, ensure_ascii=False))
     elif fmt is ListFormat.csv:

@@ -307,6 +307,21 @@ def builtin_inventories() -> list[str]:
     return builtin_names(_BUILTIN_PACKAGE, ".csv")
 
 
+def inventory_catalog() -> pd.DataFrame:
+    """One row per built-in inventory: ``name, n_items, n_<level>s ..., description``.
+
+    The table behind ``traitlens inventories`` and ``GET /api/inventories``.
+    """
+    rows = []
+    for name in builtin_inventories():
+        inventory = load_inventory(name)
+        per_level = inventory.scales()["level"].value_counts()
+        rows.append({"name": name, "n_items": len(inventory.items),
+                     **{f"n_{level}s": int(per_level.get(level, 0)) for level in LEVELS},
+                     "description": inventory.description or ""})
+    return pd.DataFrame(rows)
+
+
 def load_inventory(inventory: str | Path | Inventory) -> Inventory:
     """Load an inventory by built-in name or from a CSV/TSV/YAML file.
 

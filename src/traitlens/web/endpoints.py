@@ -225,16 +225,9 @@ def taxonomies() -> dict[str, Any]:
 
 def inventories() -> dict[str, Any]:
     """``GET /api/inventories``: the rows of ``traitlens inventories --format json``, in the envelope."""
-    from traitlens.constructs.inventory import LEVELS, builtin_inventories, load_inventory
+    from traitlens.constructs.inventory import inventory_catalog
 
-    rows = []
-    for name in builtin_inventories():
-        inventory = load_inventory(name)
-        per_level = inventory.scales()["level"].value_counts()
-        rows.append({"name": name, "n_items": len(inventory.items),
-                     **{f"n_{level}s": int(per_level.get(level, 0)) for level in LEVELS},
-                     "description": inventory.description or ""})
-    return to_json_envelope(pd.DataFrame(rows), make_provenance(analysis="inventories"))
+    return to_json_envelope(inventory_catalog(), make_provenance(analysis="inventories"))
 
 
 __all__ = ["OPTIONAL", "Endpoint", "endpoints", "envelope", "inventories", "optional_endpoints", "taxonomies"]
