@@ -43,7 +43,7 @@ import pandas as pd
 from traitlens.encoders.base import Encoder
 from traitlens.errors import InputError
 from traitlens.io.tables import PARQUET_META_KEY, check_writable
-from traitlens.io.texts import SUPPORTED_SUFFIXES, pick_text_column, prepare_texts
+from traitlens.io.texts import SUPPORTED_SUFFIXES, json_line_text, pick_text_column, prepare_texts
 
 #: Texts per chunk: about 20 s of int8 work, a few hundred MB of output rows at 30 constructs.
 DEFAULT_CHUNK_SIZE = 20_000
@@ -160,7 +160,7 @@ def _line_records(path: Path, column: str | None, suffix: str) -> Iterator[tuple
             elif suffix == ".jsonl":
                 key = column or "text"
                 for number, line in enumerate(fh, start=1):
-                    yield _json_text(line, key, path, number), number
+                    yield json_line_text(line, key, path, number), number
             else:
                 reader = csv.reader(fh, delimiter="\t" if suffix == ".tsv" else ",")
                 header = next(reader, None)
@@ -175,22 +175,6 @@ def _line_records(path: Path, column: str | None, suffix: str) -> Iterator[tuple
                     start = reader.line_num + 1
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 ({exc.reason} at byte {exc.start} of a block)", path=path) from None
-
-
-def _json_text(line: str, key: str, path: Path, number: int) -> str:
-    if not line.strip():
-        return ""
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON ({exc.msg})", path=path, line=number, column=exc.colno) from None
-    if isinstance(value, dict):
-        if key not in value:
-            raise InputError(f"missing key {key!r}", path=path, line=number)
-        value = value[key]
-    if not isinstance(value, str):
-        raise InputError(f"expected a text, got {type(value).__name__}", path=path, line=number, column=key)
-    return value
 
 
 def _parquet_chunks(path: Path, column: str | None, chunk_size: int) -> Iterator[tuple[list[str], list[int], str]]:

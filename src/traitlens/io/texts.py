@@ -221,30 +221,36 @@ def pick_text_column(column: str | None, header: Sequence[str], path: Path) -> s
                      path=path, line=1)
 
 
+def json_line_text(line: str, key: str, path: Path, number: int) -> str:
+    """The text of one JSON Lines line: a string, or the ``key`` of an object ("" for a blank line).
+
+    Raises
+    ------
+    InputError
+        Invalid JSON, a missing key, or a value that is not a string (with file, line and column).
+    """
+    if not line.strip():
+        return ""
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"invalid JSON ({exc.msg})", path=path, line=number, column=exc.colno) from None
+    if isinstance(value, dict):
+        if key not in value:
+            raise InputError(f"missing key {key!r}; this object has {', '.join(map(repr, value)) or 'no keys'}",
+                             path=path, line=number)
+        value = value[key]
+    if not isinstance(value, str):
+        raise InputError(f"expected a text, got {type(value).__name__} {value!r:.80}", path=path, line=number,
+                         column=key)
+    return value
+
+
 def _read_jsonl(path: Path, column: str | None) -> list[str]:
-    texts: list[str] = []
-    places: list[int] = []
     key = column or "text"
-    for number, line in enumerate(read_utf8(path).splitlines(), start=1):
-        if not line.strip():
-            texts.append("")
-            places.append(number)
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON ({exc.msg})", path=path, line=number, column=exc.colno) from None
-        if isinstance(value, dict):
-            if key not in value:
-                raise InputError(f"missing key {key!r}; this object has {', '.join(map(repr, value)) or 'no keys'}",
-                                 path=path, line=number)
-            value = value[key]
-        if not isinstance(value, str):
-            raise InputError(f"expected a text, got {type(value).__name__} {value!r}", path=path, line=number,
-                             column=key)
-        texts.append(value)
-        places.append(number)
-    return prepare_texts(texts, places=places, unit="line", source=str(path))
+    lines = read_utf8(path).splitlines()
+    texts = [json_line_text(line, key, path, number) for number, line in enumerate(lines, start=1)]
+    return prepare_texts(texts, places=list(range(1, len(lines) + 1)), unit="line", source=str(path))
 
 
 def _read_parquet(path: Path, column: str | None) -> list[str]:
