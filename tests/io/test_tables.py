@@ -125,3 +125,25 @@ def test_csv_sidecar_names_the_digest_of_its_csv(tmp_path):
     meta = json.loads((tmp_path / "t.csv.meta.json").read_text())
     assert meta["data"] == "t.csv" and meta["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
     assert meta["provenance"] == {"traitlens_version": "x"}
+
+
+def test_temporaries_of_killed_writers_are_removed_on_the_next_write(tmp_path):
+    import subprocess
+    import sys
+
+    from traitlens.io.tables import atomic_write
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)  # that process has exited
+    target = tmp_path / "out.csv"
+    stale = tmp_path / f".out.csv.{dead_pid}.abc123.tmp"
+    live = tmp_path / f".out.csv.{os.getpid()}.def456.tmp"  # a writer that is still running
+    other = tmp_path / f".other.csv.{dead_pid}.ghi789.tmp"  # another file's temporary
+    for path in (stale, live, other):
+        path.write_bytes(b"half")
+    with atomic_write(target) as fh:
+        fh.write(b"whole\n")
+    assert target.read_bytes() == b"whole\n"
+    assert not stale.exists()
+    assert live.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.csv", live.name, other.name])

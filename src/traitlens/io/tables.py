@@ -25,6 +25,7 @@ Where the output goes (:func:`output_kind`):
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import io
 import json
@@ -118,7 +119,8 @@ def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
             yield fh
         return
     target = real_target(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale_temporaries(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
@@ -130,6 +132,34 @@ def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
         raise
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Delete the temporary files that writers of ``target`` left when they were killed; return them.
+
+    A temporary file is named ``.<name>.<pid>.<random>.tmp``; it is stale when no process ``pid``
+    is alive (a live process with that id, even an unrelated one, keeps it: never delete what a
+    running writer may still rename).
+    """
+    removed = []
+    for candidate in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = candidate.name[len(target.name) + 2:].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            candidate.unlink()
+            removed.append(candidate)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
 
 
 def wants_sidecar(path: str | Path) -> bool:
