@@ -458,6 +458,7 @@ def _quiet(trainer: Any) -> None:
             trainer.remove_callback(callback)
 
 
+@_no_progress_bars()
 def finetune(
     pairs: pd.DataFrame,
     out: str | Path,
@@ -514,27 +515,6 @@ def finetune(
     TraitlensError
         The ``train`` extra is not installed; the run was interrupted (checkpoints are kept).
     """
-    with _no_progress_bars():
-        return _finetune(pairs, out, base=base, settings=settings, exclude_texts=exclude_texts,
-                         exclusion_label=exclusion_label, guard_encoder=guard_encoder, data=data,
-                         local_files_only=local_files_only, overwrite=overwrite, resume=resume)
-
-
-def _finetune(
-    pairs: pd.DataFrame,
-    out: str | Path,
-    *,
-    base: str | Path | None = None,
-    settings: FinetuneSettings | None = None,
-    exclude_texts: Sequence[str] | None = None,
-    exclusion_label: str = "excluded texts",
-    guard_encoder: Encoder | None = None,
-    data: dict[str, Any] | None = None,
-    local_files_only: bool | None = None,
-    overwrite: bool = False,
-    resume: bool = False,
-) -> FinetuneResult:
-    """:func:`finetune` without the progress-bar switch."""
     started = time.monotonic()
     created = datetime.now(UTC).isoformat(timespec="seconds")
     settings = settings or FinetuneSettings()
