@@ -342,15 +342,21 @@ def _export_onnx_int8(base: Any, out: Path, root: Path | None) -> None:
     """Dynamic int8 quantisation of the fp32 ONNX export (int8 weights, uint8 activations per batch)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fp32 = ensure_export(base, "onnx", root)
-    shutil.copytree(fp32 / "tokenizer", out / "tokenizer")
-    shutil.copy2(fp32 / PIPELINE, out / PIPELINE)
+    fp32 = _from_fp32_export(base, out, root)
     try:
         quantize_dynamic(str(fp32 / "model.onnx"), str(out / "model.onnx"), weight_type=QuantType.QInt8,
                          per_channel=True, reduce_range=False, op_types_to_quantize=["MatMul"],
                          nodes_to_exclude=down_projections(fp32 / "model.onnx"))
     except Exception as exc:  # noqa: BLE001
         raise _not_exportable(base, f"int8 quantisation failed ({type(exc).__name__}: {exc})") from exc
+
+
+def _from_fp32_export(base: Any, out: Path, root: Path | None) -> Path:
+    """Make (or reuse) the fp32 ONNX export, copy its tokenizer and pipeline into ``out``; return its folder."""
+    fp32 = ensure_export(base, "onnx", root)
+    shutil.copytree(fp32 / "tokenizer", out / "tokenizer")
+    shutil.copy2(fp32 / PIPELINE, out / PIPELINE)
+    return fp32
 
 
 def _export_openvino_int8(base: Any, out: Path, root: Path | None) -> None:
@@ -361,9 +367,7 @@ def _export_openvino_int8(base: Any, out: Path, root: Path | None) -> None:
     except ImportError as exc:
         raise ModelUnavailableError(f"the openvino-int8 backend needs openvino and nncf ({exc}): "
                                     "pip install 'traitlens[openvino]'") from exc
-    fp32 = ensure_export(base, "onnx", root)
-    shutil.copytree(fp32 / "tokenizer", out / "tokenizer")
-    shutil.copy2(fp32 / PIPELINE, out / PIPELINE)
+    fp32 = _from_fp32_export(base, out, root)
     runner = OnnxRuntimeEncoder(base, fp32, "onnx", manifest={})
     feeds = [runner._feeds(runner._tokenize([text])[0]) for text in calibration_texts()]
     try:
