@@ -34,6 +34,9 @@ from traitlens.api import (  # noqa: E402
     loadings,
     predict_scales,
     profile,
+    relabel,
+    scale_map,
+    short_form,
     similarity,
 )
 from traitlens.cache import CacheWarning, EmbeddingCache  # noqa: E402
@@ -83,6 +86,9 @@ __all__ = [
     "jingle_jangle",
     "load_scales",
     "ScaleCollection",
+    "relabel",
+    "short_form",
+    "scale_map",
 ]
 
 

@@ -288,8 +288,9 @@ def infer_keys(
     return frame
 
 
-#: Default item-correlation predictor: ``"auto"`` = ``"head"`` where a head is shipped for the model
-#: (the best measured, leave-one-dataset-out: ``benchmarks/results/head_lodo.json``), else ``"profile"``.
+#: Default item-correlation predictor: ``"auto"`` = ``"tuned"`` where an adapter is shipped for the model
+#: (all-MiniLM-L6-v2; :data:`TUNED_BY_DEFAULT`), else ``"head"`` where a head is shipped (the best measured,
+#: leave-one-dataset-out: ``benchmarks/results/head_lodo.json``), else ``"profile"``.
 DEFAULT_CORRELATION_METHOD = "auto"
 #: What ``method=`` accepts in :func:`correlate` and :func:`predict_scales`.
 CORRELATION_CHOICES = ("auto", *CORRELATION_METHODS)
@@ -322,6 +323,31 @@ def _labelled_texts(texts: Iterable[str], ids: Sequence[object] | None) -> tuple
     return clean, labels
 
 
+#: Whether ``auto`` picks ``tuned`` where an adapter is shipped for the model: only where it beat ``head``
+#: leave-one-dataset-out (``benchmarks/results/finetune_adapter.json``). all-MiniLM-L6-v2, Bainbridge left
+#: out (418 items): item r .341 vs .251, sign agreement .745 vs .686, scale r .625 vs .604; item r higher on
+#: four of five folds (adjectives: .441 vs .463), mean .400 vs .335.
+TUNED_BY_DEFAULT = True
+
+
+def auto_correlation_method(encoder: object) -> str:
+    """What ``method="auto"`` means for ``encoder``.
+
+    ``tuned`` for a model that already carries an adapter (``model=`` an adapter folder), or where an
+    adapter is shipped for the model and :data:`TUNED_BY_DEFAULT`; else ``head`` where a head is shipped;
+    else ``profile``.
+    """
+    from traitlens.encoders import SentenceTransformerEncoder
+    from traitlens.encoders.adapted import adapter_record, shipped_adapter_for, unwrap
+
+    if adapter_record(encoder) is not None:  # type: ignore[arg-type]
+        return "tuned"
+    if TUNED_BY_DEFAULT and isinstance(unwrap(encoder), SentenceTransformerEncoder) and \
+            shipped_adapter_for(str(getattr(encoder, "fingerprint", ""))) is not None:  # type: ignore[arg-type]
+        return "tuned"
+    return "head" if has_head(encoder) else "profile"  # type: ignore[arg-type]
+
+
 def correlate(
     texts: Iterable[str],
     model: ModelSpec = None,
@@ -342,8 +368,13 @@ def correlate(
         Item texts.
     model : str, path, Encoder or None
         Default: the bundled all-MiniLM-L6-v2.
-    method : {"auto", "head", "profile", "cosine"}
-        ``auto`` (default): ``head`` if one is shipped for the model, else ``profile``. ``head``: a
+    method : {"auto", "head", "profile", "cosine", "tuned"}
+        ``auto`` (default): :func:`auto_correlation_method` — ``tuned`` for a model given as an adapter
+        or with an adapter shipped for it (all-MiniLM-L6-v2), else ``head`` if one is shipped for the
+        model, else ``profile``. ``tuned``: the model with its low-rank adapter, fine-tuned on observed
+        item correlations of the shared data, merged in (:mod:`traitlens.encoders.adapted`), then the
+        head shipped for the adapted model (``profile`` over its embeddings where there is none; a
+        model without an adapter raises ``InputError``). ``head``: a
         small learned head over the items' profile features, trained on observed item correlations
         of the shared data (shipped for all-MiniLM-L6-v2 and all-mpnet-base-v2; another model raises
         ``InputError``; see :mod:`traitlens.training.head`; use the built-in exemplars it was trained
@@ -369,7 +400,8 @@ def correlate(
     Measured against observed item correlations, each dataset left out of training
     (``benchmarks/results/head_lodo.json``, all-MiniLM-L6-v2 / all-mpnet-base-v2), item r on the
     Bainbridge pilot (418 items of many instruments): ``head`` .25 / .45, ``profile`` .22 / .38,
-    ``cosine`` .12 / .19.
+    ``cosine`` .12 / .19; ``tuned`` (MiniLM; adapter and head both trained without Bainbridge,
+    ``benchmarks/results/finetune_adapter.json``) .34.
 
     Examples
     --------
@@ -382,8 +414,8 @@ def correlate(
     clean, labels = _labelled_texts(texts, ids)
     encoder = load_encoder(model, cache=cache, backend=backend)
     if method == "auto":
-        method = "head" if has_head(encoder) else "profile"
-    pool = exemplar_source(exemplars, data_dir) if method in ("profile", "head") else None
+        method = auto_correlation_method(encoder)
+    pool = exemplar_source(exemplars, data_dir) if method in ("profile", "head", "tuned") else None
     matrix, provenance = item_correlations(clean, encoder, method, pool=pool)
     if tidy:
         frame = pair_table(matrix, labels)
@@ -514,6 +546,7 @@ def jingle_jangle(
     jingle_percentile: float = 0.80,
     difference: float = 0.20,
     cache: CacheSpec = True,
+    content: str = "auto",
 ) -> pd.DataFrame:
     """Jingle and jangle fallacies: scale pairs whose content and labels disagree.
 
@@ -537,12 +570,21 @@ def jingle_jangle(
         Embed ``"label: definition"`` instead of the label alone.
     content_percentile, label_percentile, jingle_percentile, difference
         Cut-offs of the rules.
+    content : {"auto", "pairwise", "mean"}
+        Content similarity of two scales: the mean cosine of their item pairs (``pairwise``) or the
+        cosine of their mean item vectors (``mean``, Wulff & Mata's measure); see
+        :mod:`traitlens.analysis.scales`. ``auto`` (default): ``pairwise`` for the percentile rule
+        (it ranks scale pairs that share content higher: ``benchmarks/results/jangle_content.md``),
+        ``mean`` for the difference rule, whose fixed δ compares content with label cosines and so
+        needs content on the cosine scale (pairwise means are smaller). Recorded in the provenance
+        (``content.method``).
 
     Returns
     -------
     DataFrame
         ``scale_a, scale_b, label_a, label_b, content_similarity, label_similarity, type``, most
-        similar content first; ``attrs["provenance"]`` records the rule and its cut-offs.
+        similar content first; ``attrs["provenance"]`` records the content method, the rule and its
+        cut-offs.
 
     Examples
     --------
@@ -554,12 +596,15 @@ def jingle_jangle(
 
     if rule not in ("percentile", "difference"):
         raise InputError(f"unknown rule {rule!r}; available: percentile, difference")
+    if content == "auto":
+        content = "mean" if rule == "difference" else "pairwise"
     parameters = ({"difference": difference} if rule == "difference" else
                   {"content_percentile": content_percentile, "label_percentile": label_percentile,
                    "jingle_percentile": jingle_percentile})
     collection = load_scales(scales)
     encoder = load_encoder(model, cache=cache)
-    sim, provenance = scale_similarity(collection, encoder, signed=signed, center=center, definitions=definitions)
+    sim, provenance = scale_similarity(collection, encoder, signed=signed, center=center, definitions=definitions,
+                                       content=content)
     pairs, cuts = classify_pairs(sim, rule, **parameters)
     counts = pairs["type"].value_counts()
     if not all_pairs:
@@ -582,6 +627,7 @@ def factors(
     n_iter: int = 100,
     seed: int = 0,
     cache: CacheSpec = True,
+    use_keys: bool = True,
 ) -> pd.DataFrame:
     """Semantic factor analysis: factors of the predicted item correlations, before anyone answers.
 
@@ -605,6 +651,12 @@ def factors(
         Random-vector null replicates and seed.
     model, exemplars, data_dir, cache
         As in :func:`correlate`.
+    use_keys : bool, default True
+        For ``membership``, when the items have scales and keys (+1/-1): key-aware signs — each item's
+        pole on every construct from its scale's keyed direction and its own key
+        (:func:`traitlens.analysis.structure.keyed_signs`) instead of its own contrast's sign (IPIP-50,
+        all-MiniLM-L6-v2: mean Tucker φ .848 against .479; ``benchmarks/results/scales.md``). Items
+        without a key keep their contrast's sign. ``False``: response- and key-free signs.
 
     Returns
     -------
@@ -639,8 +691,12 @@ def factors(
     if method == "auto":
         method = FACTOR_METHODS[0]
     pool = exemplar_source(exemplars, data_dir) if method != "cosine" else None
+    keyed = (use_keys and method == "membership" and "key" in unique and (unique["scale"].astype(str) != "").all()
+             and pd.to_numeric(unique["key"], errors="coerce").notna().any())
+    signs = {"scales": unique["scale"].astype(str).tolist(),
+             "keys": pd.to_numeric(unique["key"], errors="coerce").to_numpy(float)} if keyed else {}
     solution, provenance = semantic_factors(clean, encoder, method, n_factors=n_factors, rotation=rotation,
-                                            pool=pool, n_iter=n_iter, seed=seed)
+                                            pool=pool, n_iter=n_iter, seed=seed, **signs)
     record = {"n_factors": solution.n_factors, "requested": n_factors, "rotation": rotation,
               "parallel_analysis": {"n_factors": solution.parallel.n_factors,
                                     "null": "random unit vectors of the predictor's feature dimension",
@@ -686,14 +742,26 @@ def relabel(
         has the cluster count and criterion, the labels before/after and the jingle/jangle pairs
         before/after (percentile rule, the original cut-offs).
     """
+    from traitlens.analysis.jinglejangle import CLUSTER_METHODS
     from traitlens.analysis.jinglejangle import relabel as relabel_scales
     from traitlens.constructs.scales import load_scales
     from traitlens.engine import scale_similarity
 
+    if method not in CLUSTER_METHODS:
+        raise InputError(f"unknown cluster method {method!r}; available: {', '.join(CLUSTER_METHODS)}")
+    if n_clusters != "auto" and (isinstance(n_clusters, bool) or not isinstance(n_clusters, int | np.integer)):
+        raise InputError(f"n_clusters must be a whole number or 'auto'; got {n_clusters!r}")
+    if method == "community" and n_clusters != "auto":
+        raise InputError("the community method finds its own cluster count: use n_clusters='auto'")
     collection = load_scales(scales)
+    most = min(len(collection.scales), int(collection.frame["label"].nunique()))
+    if n_clusters != "auto" and not 1 <= int(n_clusters) <= most:
+        raise InputError(f"n_clusters must be between 1 and {most} (each cluster gets one of the "
+                         f"{collection.frame['label'].nunique()} labels of {len(collection.scales)} scales); "
+                         f"got {n_clusters}")
     encoder = load_encoder(model, cache=cache)
     sim, provenance = scale_similarity(collection, encoder, center=center)
-    frame, summary = relabel_scales(sim, method, n_clusters, seed=seed)
+    frame, summary = relabel_scales(sim, method, n_clusters if n_clusters == "auto" else int(n_clusters), seed=seed)
     frame.attrs["provenance"] = {**provenance, "analysis": "relabel", "relabel": summary}
     return frame
 
@@ -713,14 +781,16 @@ def short_form(
 
     Parameters
     ----------
-    items : DataFrame, Inventory, or an inventory name or file
-        As in :func:`predict_scales` (missing keys are inferred).
+    items : DataFrame, Inventory, ScaleCollection, or an inventory name or file
+        As in :func:`predict_scales` (missing keys are inferred); a
+        :class:`~traitlens.constructs.scales.ScaleCollection` (``load_scales``) for a scales table.
     k : int
-        Items kept per scale.
+        Items kept per scale; every scale needs at least 2 and more than ``k`` items.
     method : {"auto", "head", "profile", "cosine"}
         Item-correlation predictor (:func:`correlate`).
     duplicate_threshold : float
-        Embedding cosine at which two items count as near-duplicates.
+        Embedding cosine (``engine.item_correlations(..., "cosine")``, raw, uncentred) at which two
+        items count as near-duplicates.
     model, exemplars, data_dir, cache
         As in :func:`correlate`.
 
@@ -733,20 +803,37 @@ def short_form(
     """
     from traitlens.analysis.redundancy import near_duplicates
     from traitlens.analysis.redundancy import short_form as shorten
+    from traitlens.constructs.scales import ScaleCollection
 
-    predictions = predict_scales(items, model, method=method, exemplars=exemplars, data_dir=data_dir, cache=cache)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise InputError(f"k must be a whole number of at least 1; got {k!r}")
+    if not 0 <= float(duplicate_threshold) <= 1:
+        raise InputError(f"duplicate_threshold must be between 0 and 1; got {duplicate_threshold}")
+    source = items.name if isinstance(items, ScaleCollection | Inventory) else (
+        str(items) if isinstance(items, str | Path) else "frame")
+    memberships = _memberships(items.frame if isinstance(items, ScaleCollection) else items)
+    sizes = memberships.groupby("scale", sort=False)["item"].size()
+    if (sizes < 2).any():
+        raise InputError(f"scale {sizes.index[sizes < 2][0]!r} has a single item: nothing to shorten "
+                         "(every scale of a short form needs at least 2 items)")
+    whole = sizes[sizes <= k]
+    if len(whole):
+        more = f" and {len(whole) - 1} more scale(s)" if len(whole) > 1 else ""
+        raise InputError(f"k={k} would keep every item of scale {whole.index[0]!r} ({whole.iloc[0]} items){more}; "
+                         f"k must be smaller than every scale: at most {int(sizes.min()) - 1} here")
+    encoder = load_encoder(model, cache=cache)
+    predictions = predict_scales(memberships, encoder, method=method, exemplars=exemplars, data_dir=data_dir,
+                                 cache=cache)
     item_r = predictions.item_correlations
     ids = [str(i) for i in item_r.columns]
-    table, summary = shorten(item_r.to_numpy(), ids, predictions.keys, k)
-    frame = _memberships(items).drop_duplicates("item")
-    encoder = load_encoder(model, cache=cache)
-    vectors = encoder.encode(prepare_texts(frame["text"].tolist()))
-    from traitlens.analysis.similarity import cosine_matrix
-
-    duplicates = near_duplicates(cosine_matrix(vectors, vectors), frame["item"].tolist(), duplicate_threshold)
-    table.attrs["provenance"] = {**item_r.attrs["provenance"], "analysis": "short_form", "short_form": {
-        "k": k, "summary": summary.to_dict("records"), "duplicate_threshold": duplicate_threshold,
-        "near_duplicates": duplicates.to_dict("records")}}
+    table, summary = shorten(item_r.to_numpy(), ids, predictions.keys, int(k))
+    unique = memberships.drop_duplicates("item")
+    similarity, _ = item_correlations(prepare_texts(unique["text"].tolist()), encoder, "cosine")
+    duplicates = near_duplicates(similarity, unique["item"].tolist(), duplicate_threshold)
+    table.attrs["provenance"] = {**item_r.attrs["provenance"], "analysis": "short_form", "items": source,
+                                 "short_form": {"k": int(k), "summary": summary.to_dict("records"),
+                                                "duplicate_threshold": duplicate_threshold,
+                                                "near_duplicates": duplicates.to_dict("records")}}
     return table
 
 
@@ -767,8 +854,8 @@ def scale_map(
     scales : ScaleCollection, DataFrame, file or inventory name
         As in :func:`jingle_jangle`.
     level : {"scale", "item"}
-        Map the scales' content embeddings (coloured by label) or every item × scale row's item
-        embedding (coloured by scale).
+        Map the scales' content embeddings (coloured by label; centred as ``center`` says) or every
+        item × scale row's item embedding (coloured by scale; ``center`` does not apply).
     method : {"pca", "mds", "umap"}
         See :func:`traitlens.analysis.scales.map_coordinates` (``umap`` needs umap-learn).
     center, model, cache
@@ -780,25 +867,26 @@ def scale_map(
     DataFrame
         ``name, x, y, group, text`` (text: the label or the item text, shown on hover).
     """
-    from traitlens.analysis.scales import map_coordinates
+    from traitlens.analysis.scales import MAP_METHODS, map_coordinates
     from traitlens.constructs.scales import load_scales
-    from traitlens.engine import scale_similarity
+    from traitlens.engine import item_map, scale_similarity
 
     if level not in ("scale", "item"):
         raise InputError(f"level must be 'scale' or 'item'; got {level!r}")
+    if method not in MAP_METHODS:
+        raise InputError(f"unknown map method {method!r}; available: {', '.join(MAP_METHODS)}")
     collection = load_scales(scales)
     encoder = load_encoder(model, cache=cache)
-    sim, provenance = scale_similarity(collection, encoder, center=center)
     if level == "scale":
+        sim, provenance = scale_similarity(collection, encoder, center=center)
         xy = map_coordinates(sim.content_vectors, method, seed=seed)
         frame = pd.DataFrame({"name": list(sim.scales), "x": xy[:, 0], "y": xy[:, 1], "group": list(sim.labels),
                               "text": list(sim.labels)})
     else:
+        xy, provenance = item_map(collection, encoder, method, seed=seed)
         rows = collection.frame
-        vectors = encoder.encode(rows["text"].tolist())
-        xy = map_coordinates(vectors, method, seed=seed)
         frame = pd.DataFrame({"name": rows["item"].to_numpy(), "x": xy[:, 0], "y": xy[:, 1],
                               "group": rows["scale"].to_numpy(), "text": rows["text"].to_numpy()})
-    frame.attrs["provenance"] = {**provenance, "analysis": "scale_map", "map": {"method": method, "level": level,
-                                                                               "seed": seed}}
+    record = {"method": method, "level": level, "seed": seed, **({"center": center} if level == "scale" else {})}
+    frame.attrs["provenance"] = {**provenance, "analysis": "scale_map", "map": record}
     return frame

@@ -23,7 +23,7 @@ from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders.base import Encoder
 from traitlens.errors import InputError
 from traitlens.provenance import make_provenance
-from traitlens.training.head import CorrelationHead, head_features, load_head
+from traitlens.training.head import CorrelationHead, has_head, head_features, load_head
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def profile_correlations(texts: list[str], encoder: Encoder, pool: pd.DataFrame 
 
 def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: pd.DataFrame | None = None,
                       taxonomy: Taxonomy | None = None,
-                      head: CorrelationHead | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+                      head: CorrelationHead | None = None,
+                      adapter: str | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Predicted signed correlations between items (n × n, unit diagonal) and their provenance.
 
     Parameters
@@ -121,10 +122,14 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
     texts : list of str
         Clean item texts.
     encoder : Encoder
-    method : {"head", "profile", "cosine"}
-        ``head``: a learned head over the items' ``profile`` features (contrast, high and low over
-        the same 35 constructs), trained on observed item correlations of other questionnaires
-        (:mod:`traitlens.training.head`); ``profile``: cosine of the items' contrast vectors over
+    method : {"tuned", "head", "profile", "cosine"}
+        ``tuned``: the model with a low-rank adapter fine-tuned on observed item correlations merged
+        in (:mod:`traitlens.encoders.adapted`; the one shipped for the base model, or ``adapter``),
+        then the head shipped for the adapted model (or ``head``) if there is one, else
+        :data:`TUNED_VIA`, over its embeddings; ``head``: a learned head over the items'
+        ``profile`` features (contrast, high and low over the same 35 constructs), trained on
+        observed item correlations of other questionnaires (:mod:`traitlens.training.head`);
+        ``profile``: cosine of the items' contrast vectors over
         the 5 domains and 30 facets of ``bigfive-facets`` (signed: items at opposite poles correlate
         negatively); ``cosine``: raw cosine of the item embeddings (Hommel & Arslan's off-the-shelf
         baseline; never negative in practice, blind to keying).
@@ -135,6 +140,8 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
     head : CorrelationHead, optional
         For ``head``: default the head shipped for ``encoder``
         (:func:`~traitlens.training.head.load_head`, which refuses a model it has no head for).
+    adapter : str or path, optional
+        For ``tuned``: an adapter (shipped name, ``.npz`` or folder) instead of the shipped one.
 
     Returns
     -------
@@ -161,12 +168,22 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
                   "training": head.meta.get("training", {}).get("datasets"), "steps": head.meta.get("steps")}
         return matrix, {**runs[0].provenance, "level": [r.provenance["level"] for r in runs], "predictor": "head",
                         "head": record}
+    if method == "tuned":
+        from traitlens.encoders.adapted import adapted_encoder_for, adapter_record
+
+        tuned = adapted_encoder_for(encoder, adapter)
+        via = "head" if head is not None or has_head(tuned) else TUNED_VIA
+        matrix, provenance = item_correlations(texts, tuned, via, pool=pool, taxonomy=taxonomy, head=head)
+        return matrix, {**provenance, "predictor": "tuned", "via": via, "adapter": adapter_record(tuned)}
     raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_METHODS)}")
 
 
+#: What ``tuned`` computes over the adapted model's embeddings (chosen leave-one-dataset-out:
+#: ``benchmarks/results/finetune_adapter.json``).
+TUNED_VIA = "profile"
 #: Item-correlation predictors :func:`item_correlations` knows, best first (leave-one-dataset-out:
 #: ``benchmarks/results/head_search.json``).
-CORRELATION_METHODS = ("head", "profile", "cosine")
+CORRELATION_METHODS = ("head", "profile", "cosine", "tuned")
 
 
 #: How item vectors are centred before scale content embeddings are averaged (see :func:`scale_similarity`).
@@ -174,7 +191,7 @@ CENTERS = ("reference", "collection", "none")
 
 
 def scale_similarity(collection: Any, encoder: Encoder, *, signed: bool = False, center: str = "reference",
-                     definitions: bool = False) -> tuple[Any, dict[str, Any]]:
+                     definitions: bool = False, content: str = "pairwise") -> tuple[Any, dict[str, Any]]:
     """Content and label similarity of the scales of a :class:`~traitlens.constructs.scales.ScaleCollection`.
 
     Items, labels (``"label: definition"`` with ``definitions``) and, for ``center="reference"``,
@@ -182,12 +199,17 @@ def scale_similarity(collection: Any, encoder: Encoder, *, signed: bool = False,
     :func:`traitlens.analysis.scales.scale_similarity`. ``center``: ``reference`` subtracts the mean
     embedding of the built-in inventories' items, ``collection`` the mean of the collection's own
     items, ``none`` nothing. ``signed`` multiplies item vectors by their keys before averaging.
+    ``content``: ``pairwise`` (mean cosine of the scales' item pairs, the default) or ``mean``
+    (cosine of the mean item vectors; :data:`traitlens.analysis.scales.CONTENT_METHODS`).
     """
+    from traitlens.analysis.scales import CONTENT_METHODS
     from traitlens.analysis.scales import scale_similarity as similarity
     from traitlens.constructs.scales import reference_texts
 
     if center not in CENTERS:
         raise InputError(f"unknown center {center!r}; available: {', '.join(CENTERS)}")
+    if content not in CONTENT_METHODS:
+        raise InputError(f"unknown content method {content!r}; available: {', '.join(CONTENT_METHODS)}")
     items = collection.items["text"].tolist()
     scales = collection.scales
     labels = collection.labels[scales]
@@ -204,9 +226,10 @@ def scale_similarity(collection: Any, encoder: Encoder, *, signed: bool = False,
               "collection": item_vectors.mean(axis=0), "none": None}[center]
     where = {t: i for i, t in enumerate(unique)}
     result = similarity(scales, labels.tolist(), item_vectors, collection.weights(signed),
-                        label_vectors[[where[t] for t in texts]], centre)
+                        label_vectors[[where[t] for t in texts]], centre, content)
     provenance = make_provenance(encoder, scales=collection.record(), content={
-        "signed": signed, "center": center, "n_reference": len(reference), "definitions": definitions})
+        "method": content, "signed": signed, "center": center, "n_reference": len(reference),
+        "definitions": definitions})
     return result, provenance
 
 
@@ -218,8 +241,12 @@ FACTOR_METHODS = ("membership", "head", "profile", "cosine")
 
 def semantic_factors(texts: list[str], encoder: Encoder, method: str, *, n_factors: int | str = "auto",
                      rotation: str = "oblimin", pool: pd.DataFrame | None = None, n_iter: int = 100,
-                     seed: int = 0, head: CorrelationHead | None = None) -> tuple[Any, dict[str, Any]]:
+                     seed: int = 0, head: CorrelationHead | None = None, scales: list[Any] | None = None,
+                     keys: Any = None) -> tuple[Any, dict[str, Any]]:
     """Semantic factor analysis of item texts: predicted correlations, parallel analysis, EFA.
+
+    ``scales`` and ``keys`` (one per text; keys +1/-1/NaN), for ``membership`` only: key-aware signs
+    (:func:`traitlens.analysis.structure.keyed_signs`) instead of the contrasts' own.
 
     ``method="membership"`` (the default of :func:`traitlens.factors`): the congruence of the items'
     signed construct memberships over the 5 domains and 30 facets of :data:`CORRELATION_TAXONOMY`
@@ -236,9 +263,9 @@ def semantic_factors(texts: list[str], encoder: Encoder, method: str, *, n_facto
         raise InputError(f"unknown factor method {method!r}; available: {', '.join(FACTOR_METHODS)}")
     if method == "membership":
         runs = profile_correlations(texts, encoder, pool, load_taxonomy(CORRELATION_TAXONOMY))
-        matrix = membership_correlations(*(run.profile for run in runs))
+        matrix = membership_correlations(*(run.profile for run in runs), scales=scales, keys=keys)
         provenance = {**runs[0].provenance, "level": [r.provenance["level"] for r in runs],
-                      "predictor": "membership"}
+                      "predictor": "membership", "signs": "contrast" if keys is None else "keys"}
     else:
         matrix, provenance = item_correlations(texts, encoder, method, pool=pool, head=head)
     if method in ("membership", "profile"):
@@ -248,3 +275,26 @@ def semantic_factors(texts: list[str], encoder: Encoder, method: str, *, n_facto
         dim = encoder.dim
     solution = factor(matrix, dim, n_factors, rotation=rotation, n_iter=n_iter, seed=seed)
     return solution, provenance
+
+
+def item_map(collection: Any, encoder: Encoder, method: str, *, seed: int = 0) -> tuple[np.ndarray, dict[str, Any]]:
+    """2-D map coordinates of every item × scale row of a :class:`~traitlens.constructs.scales.ScaleCollection`.
+
+    The unique item texts are encoded in one batch; then
+    :func:`traitlens.analysis.scales.map_coordinates` of the rows' item vectors (an item in several
+    scales is one point per scale, at the same place).
+
+    Returns
+    -------
+    coordinates : (rows, 2) array
+        In the order of ``collection.frame``.
+    provenance : dict
+    """
+    from traitlens.analysis.scales import map_coordinates
+
+    items = collection.items
+    vectors = encoder.encode(items["text"].tolist())
+    where = {item: i for i, item in enumerate(items["item"])}
+    rows = collection.frame["item"].map(where).to_numpy()
+    xy = map_coordinates(vectors[rows], method, seed=seed)
+    return xy, make_provenance(encoder, scales=collection.record())

@@ -40,6 +40,9 @@ def make_provenance(encoder: Encoder | None = None, **extra: Any) -> dict[str, A
     }
     if encoder is not None:
         record["model"] = {"id": encoder.name, "fingerprint": encoder.fingerprint, "dim": int(encoder.dim)}
+        adapter = getattr(getattr(encoder, "inner", encoder), "adapter", None)  # encoders.adapted.AdaptedEncoder
+        if adapter is not None and hasattr(adapter, "record"):
+            record["model"]["adapter"] = adapter.record()
     record.update(extra)
     return record
 

@@ -216,7 +216,8 @@ def test_bad_texts_exit_1(runner, loads, args, message):
 def test_unknown_method_is_a_usage_error_before_any_work(runner, loads, items):
     result = runner.invoke(app, ["correlate", "-f", str(items), "--method", "telepathy", "-o", "never.csv"])
     assert result.exit_code == 2
-    assert "'telepathy' is not a correlation method; choose from auto, head, profile, cosine" in plain(result.stderr)
+    assert ("'telepathy' is not a correlation method; choose from auto, head, profile, cosine, tuned"
+            in plain(result.stderr))
     assert loads == []
 
 
@@ -266,5 +267,8 @@ def test_real_model_items_and_scales(runner, tmp_path):
     reliability = pd.read_csv(tmp_path / "p.reliability.csv").set_index("scale")
     assert reliability.loc["Extraversion", "alpha"] > 0
     meta = json.loads((tmp_path / "p.csv.meta.json").read_text())
-    assert meta["provenance"]["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    # the default (auto) is the shipped adapter + its head: provenance names the adapted model and the adapter
+    assert meta["provenance"]["method"] == "tuned"
+    assert meta["provenance"]["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2+all-MiniLM-L6-v2-traitlens"
+    assert meta["provenance"]["adapter"]["checksum"] == meta["provenance"]["model"]["adapter"]["checksum"]
     assert "Predicted correlations of 3 scales" in (tmp_path / "s.html").read_text()

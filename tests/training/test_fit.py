@@ -43,3 +43,11 @@ def test_leave_out_pairs_drops_the_scored_dataset(shared_data: Path):
     assert pairs.attrs["left_out"] == ["bfi"]
     assert set(pairs["dataset"]) == {"adjectives", "big5"}
     assert pairs.attrs["excluded_items"] >= 25
+
+
+def test_head_name_is_the_model_name_or_the_adapter_name():
+    from traitlens.training.fit import head_name
+
+    assert head_name(FakeEncoder(name="sentence-transformers/all-MiniLM-L6-v2")) == "all-MiniLM-L6-v2"
+    assert head_name(FakeEncoder(name="sentence-transformers/all-MiniLM-L6-v2+all-MiniLM-L6-v2-traitlens")) == \
+        "all-MiniLM-L6-v2-traitlens"

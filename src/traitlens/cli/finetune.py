@@ -73,6 +73,14 @@ ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue an interrupt
 ThreadsOpt = Annotated[int | None, typer.Option("--threads", min=1, help="Torch CPU threads (default: torch's "
                                                                       "choice; 1 can be several times faster on a "
                                                                       "busy machine).")]
+LoraRankOpt = Annotated[int | None, typer.Option("--lora-rank", min=1, max=256,
+                                                 help="Train a low-rank (LoRA) adapter of this rank instead of all "
+                                                      "weights (needs peft): OUT then holds adapter.npz (a few "
+                                                      "hundred KB), merged into the base model at load time; "
+                                                      "use it as --model OUT.")]
+LoraAlphaOpt = Annotated[float | None, typer.Option("--lora-alpha", min=0, help="LoRA alpha (the update is scaled "
+                                                                               "by alpha / rank; default 2 · "
+                                                                               "rank).")]
 KeepCheckpointsOpt = Annotated[bool, typer.Option("--keep-checkpoints", help="Keep OUT/.cache/checkpoints after "
                                                                              "the run.")]
 
@@ -127,6 +135,8 @@ def finetune_cmd(
     resume: ResumeOpt = False,
     keep_checkpoints: KeepCheckpointsOpt = False,
     threads: ThreadsOpt = None,
+    lora_rank: LoraRankOpt = None,
+    lora_alpha: LoraAlphaOpt = None,
 ) -> None:
     """Fine-tune a sentence-transformer on observed item correlations; the folder works as --model DIR."""
     if (pairs is None) == (responses is None):
@@ -143,14 +153,26 @@ def finetune_cmd(
         raise typer.BadParameter("must be > 0", param_hint="--lr")
     if max_minutes is not None and max_minutes <= 0:
         raise typer.BadParameter("must be > 0", param_hint="--max-minutes")
+    if lora_alpha is not None and lora_rank is None:
+        raise typer.BadParameter("--lora-alpha goes with --lora-rank", param_hint="--lora-alpha")
+    if lora_alpha is not None and lora_alpha <= 0:
+        raise typer.BadParameter("must be > 0", param_hint="--lora-alpha")
+    if lora_rank is not None and resume:
+        raise typer.BadParameter("--resume is not available for a LoRA run; start again with --overwrite",
+                                 param_hint="--resume")
     with reporting():
         from traitlens.finetuning import FinetuneSettings, check_training_extra, pairs_from_responses, read_pairs
 
         check_training_extra()
+        if lora_rank is not None:
+            from traitlens.finetuning.adapter import check_peft
+
+            check_peft()
         settings = FinetuneSettings(epochs=epochs, batch_size=batch_size, lr=lr, max_steps=max_steps,
                                     max_minutes=max_minutes, eval_fraction=eval_fraction, eval_steps=eval_steps,
                                     patience=patience, seed=seed, negations=negations, negation_r=negation_r,
-                                    loss=loss.value, keep_checkpoints=keep_checkpoints)
+                                    loss=loss.value, keep_checkpoints=keep_checkpoints, lora_rank=lora_rank,
+                                    lora_alpha=lora_alpha)
         settings.check()
         if pairs is not None:
             table = read_pairs(pairs)

@@ -129,7 +129,9 @@ BackendOpt = Annotated[Backend, typer.Option("--backend", help="How the model ru
 
 # Evaluation.
 SuiteOpt = Annotated[str, typer.Option("--suite", "-s", help="Suite name (ipip50, bfi, spi, adjectives, "
-                                                             "neo300-facets, bainbridge) or 'all'.")]
+                                                             "neo300-facets, bainbridge; scale-level: "
+                                                             "ipip50-factors, bfi-factors, neo300-facet-r, "
+                                                             "neo-pi-r-facet-r) or 'all'.")]
 MethodOpt = Annotated[str, typer.Option("--method", help="Registered method (cosine, keywords, ...).")]
 ResponseDataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Folder with the response data "
                                                                             "(default: $TRAITLENS_DATA_DIR, then "
@@ -362,6 +364,19 @@ SignedOpt = Annotated[bool, typer.Option("--signed", help="Key-signed scale cont
 CenterOpt = Annotated[ContentCenter, typer.Option("--center", help="Centre item vectors on the built-in "
                                                                    "inventories' mean (reference), the collection's "
                                                                    "mean, or none.")]
+class ContentMethod(enum.StrEnum):
+    """Content similarity of two scales (see traitlens.analysis.scales.content_similarity)."""
+
+    auto = "auto"
+    pairwise = "pairwise"
+    mean = "mean"
+
+
+ContentMethodOpt = Annotated[ContentMethod, typer.Option("--content", help="Scale content similarity: mean cosine "
+                                                                          "of item pairs (pairwise), cosine of "
+                                                                          "mean item vectors (mean), or auto "
+                                                                          "(pairwise for --rule percentile, mean "
+                                                                          "for difference).")]
 DefinitionsOpt = Annotated[bool, typer.Option("--definitions", help="Embed 'label: definition' as the label.")]
 ContentPercentileOpt = Annotated[float, typer.Option("--content-percentile", min=0.01, max=0.999,
                                                      help="Percentile cut of content similarity (jangle).")]
@@ -375,6 +390,9 @@ DifferenceOpt = Annotated[float, typer.Option("--difference", min=0.01, max=1.99
 ScaleHeatmapOpt = Annotated[Path | None, typer.Option("--plot", help="Also save the scale × scale content "
                                                                      "heatmap ordered by cluster (.html/.png/.svg).")]
 NFactorsOpt = Annotated[str, typer.Option("--n-factors", help="Number of factors, or 'auto' (parallel analysis).")]
+KeysOpt = Annotated[bool, typer.Option("--keys/--no-keys", help="membership: sign items by their scale's keyed "
+                                                           "direction and their own key where the items have "
+                                                           "scales and keys (--no-keys: from the text alone).")]
 RotationOpt = Annotated[str, typer.Option("--rotation", help="factor_analyzer rotation: oblimin, varimax, promax, "
                                                              "quartimax, geomin_obl or none.")]
 
@@ -392,6 +410,49 @@ FactorMethodOpt = Annotated[str, typer.Option("--method", callback=factor_method
                                               metavar="auto|membership|head|profile|cosine",
                                               help="Which predicted item correlations are factored (auto = "
                                                    "membership; see traitlens.factors).")]
+
+
+# Relabeling, short forms and maps (traitlens relabel, short-form, map).
+class RelabelMethod(enum.StrEnum):
+    """How traitlens relabel clusters scales (see traitlens.analysis.jinglejangle.cluster_scales)."""
+
+    hierarchical = "hierarchical"
+    community = "community"
+
+
+class MapLevel(enum.StrEnum):
+    """What traitlens map draws: scales (content embeddings) or their items."""
+
+    scale = "scale"
+    item = "item"
+
+
+class MapMethod(enum.StrEnum):
+    """2-D projection of traitlens map (see traitlens.analysis.scales.map_coordinates)."""
+
+    pca = "pca"
+    mds = "mds"
+    umap = "umap"
+
+
+RelabelMethodOpt = Annotated[RelabelMethod, typer.Option("--method", help="hierarchical (average linkage; count by "
+                                                                          "the best mean silhouette) or community "
+                                                                          "(Louvain; finds its own count).")]
+NClustersOpt = Annotated[str, typer.Option("--n-clusters", help="Number of clusters (new labels), or 'auto' "
+                                                                "(hierarchical only).")]
+ScaleSeedOpt = Annotated[int, typer.Option("--seed", help="Random seed of the clustering or map layout.")]
+ShortFormKOpt = Annotated[int, typer.Option("--k", min=1, help="Items kept per scale (each scale needs more "
+                                                               "items than this).")]
+DuplicateThresholdOpt = Annotated[float, typer.Option("--duplicate-threshold", min=0, max=1,
+                                                      help="Embedding cosine at which two items are listed as "
+                                                           "near-duplicates.")]
+MapLevelOpt = Annotated[MapLevel, typer.Option("--level", help="Map scales (content embeddings, coloured by "
+                                                               "label) or items (coloured by scale).")]
+MapMethodOpt = Annotated[MapMethod, typer.Option("--method", help="pca, mds or umap (umap needs umap-learn).")]
+MapHeatmapOpt = Annotated[bool, typer.Option("--heatmap", help="Draw the scale × scale content-similarity "
+                                                               "heatmap ordered by cluster instead of the map.")]
+FigureOutOpt = Annotated[Path, typer.Option("--out", "-o", show_default=False,
+                                            help="The figure: .html (interactive, hover text), .png or .svg.")]
 
 
 # Explanations (traitlens explain).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from traitlens.cache import CachedEncoder, EmbeddingCache
+from traitlens.encoders import adapted
 from traitlens.encoders.backends import BACKENDS, DEFAULT_BACKEND, ExportedEncoder, backend_encoder, check_backend
 from traitlens.encoders.base import Encoder, l2_normalize
 from traitlens.encoders.sentence_transformer import (
@@ -13,6 +14,7 @@ from traitlens.encoders.sentence_transformer import (
     TruncationWarning,
     resolve_model,
 )
+from traitlens.errors import InputError
 
 __all__ = [
     "BACKENDS",
@@ -46,7 +48,10 @@ def load_encoder(
     model : str, path, Encoder or None
         ``None`` → the bundled all-MiniLM-L6-v2; ``"mpnet"`` → all-mpnet-base-v2 from the
         ``traitlens[mpnet]`` extra (assembled into the user cache on first use); a hub id or local
-        folder → a :class:`SentenceTransformerEncoder`; an :class:`Encoder` is used as is.
+        folder → a :class:`SentenceTransformerEncoder`; a shipped adapter's name (e.g.
+        ``"all-MiniLM-L6-v2-traitlens"``), an adapter ``.npz`` or a folder written by
+        ``traitlens finetune --lora-rank R`` → an :class:`~traitlens.encoders.adapted.AdaptedEncoder`
+        (the adapter's base model with the adapter merged); an :class:`Encoder` is used as is.
     cache : bool, path or EmbeddingCache
         ``True`` → the default cache file (``$TRAITLENS_CACHE_DIR`` or the user
         cache dir); a path → a cache in that folder; ``False``/``None`` → no cache.
@@ -73,6 +78,10 @@ def load_encoder(
     backend = check_backend(backend)
     if isinstance(model, Encoder):
         encoder = model
+    elif adapted.is_adapter_spec(model):
+        if backend != "torch":
+            raise InputError(f"an adapter ({model}) runs on the torch backend only, not {backend!r}")
+        encoder = adapted.AdaptedEncoder(model, device=device, local_files_only=local_files_only)  # type: ignore[arg-type]
     else:
         encoder = SentenceTransformerEncoder(model, device=device, local_files_only=local_files_only)
         if backend != "torch":

@@ -237,3 +237,107 @@ class HeadMethod(ProfileMethod):
         head = fit_head(pairs, ctx.encoder, pool)
         self.trained[id(ctx)] = head
         return item_correlations(texts, ctx.encoder, "head", pool=pool, head=head)[0]
+
+
+#: Where the harness looks for leave-one-dataset-out adapters (folders written by ``traitlens finetune
+#: --lora-rank``, e.g. by ``benchmarks/finetune_adapter.py``): ``$TRAITLENS_ADAPTER_DIR``, else the
+#: checkout's ``.models/finetune-adapter``.
+ADAPTER_DIR_ENV = "TRAITLENS_ADAPTER_DIR"
+
+
+def adapter_search_dir() -> Path:
+    """The folder searched for leave-one-dataset-out adapters (see :data:`ADAPTER_DIR_ENV`)."""
+    import os
+
+    env = os.environ.get(ADAPTER_DIR_ENV, "").strip()
+    return Path(env).expanduser() if env else Path(__file__).resolve().parents[3] / ".models" / "finetune-adapter"
+
+
+def unseen_adapter(scored_texts: Sequence[str], guard_encoder: Encoder | None,
+                   folder: Path | None = None) -> tuple[Path | None, list[str]]:
+    """An adapter folder whose training items include none of the scored items (nor rewordings of them).
+
+    Every folder below ``folder`` with ``adapter.npz`` and the ``split.csv`` that ``traitlens finetune``
+    writes (its training and held-out items) is checked with the leakage guard
+    (:func:`~traitlens.evaluation.leakage.exclude_overlaps`); the first with no overlap, the largest
+    training set first, is returned. The shipped adapter saw every shared dataset, so it never qualifies.
+
+    Returns
+    -------
+    folder : Path or None
+    notes : list of str
+        Why each candidate was rejected.
+    """
+    from traitlens.encoders.adapted import ADAPTER_FILE
+
+    root = folder or adapter_search_dir()
+    notes: list[str] = []
+    candidates = []
+    for sub in sorted(root.glob("*")) if root.is_dir() else []:
+        split = sub / "split.csv"
+        if not (sub / ADAPTER_FILE).is_file() or not split.is_file():
+            continue
+        rows = pd.read_csv(split)
+        seen = rows.loc[rows["split"].isin(["train", "heldout"]), "text"].astype(str).tolist()
+        candidates.append((len(seen), sub, seen))
+    for _, sub, seen in sorted(candidates, key=lambda c: (-c[0], str(c[1]))):
+        _, dropped = exclude_overlaps(scored_texts, seen, encoder=guard_encoder)
+        if len(dropped) == 0:
+            return sub, notes
+        notes.append(f"{sub.name}: trained on {len(dropped)} scored item(s) or rewordings")
+    return None, notes
+
+
+@register_method
+class TunedMethod(ProfileMethod):
+    """The model with a LoRA adapter fine-tuned on observed item correlations, trained WITHOUT the scored items.
+
+    The shipped adapter (``traitlens/encoders/adapters``) saw every shared dataset, so the harness never
+    uses it: for each suite it takes a leave-one-dataset-out adapter from :func:`adapter_search_dir`
+    whose training items (its ``split.csv``) pass the leakage guard against every scored item
+    (:func:`unseen_adapter`), and refuses the suite (``InputError``) when there is none. Where the shipped
+    ``tuned`` predictor runs a head over the adapted model, a head is fitted here on that adapted model,
+    without the scored data (as :class:`HeadMethod` does). Predictions come from
+    :func:`traitlens.engine.item_correlations` with ``method="tuned"`` (as in :func:`traitlens.correlate`),
+    with ``profile``'s exemplar pool; assignment is ``profile``'s on the base model.
+    """
+
+    name = "tuned"
+    description = "LoRA-adapted model (trained leaving the scored data set out), then profile"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.adapters: dict[int, Path] = {}
+
+    def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
+        """Correlations from the adapted model of an adapter that never saw the scored items."""
+        folder, notes = unseen_adapter(ctx.scored_texts, ctx.guard_encoder)
+        if folder is None:
+            raise InputError(f"method 'tuned' cannot be scored honestly on these items: no adapter in "
+                             f"{adapter_search_dir()} was trained without them ({'; '.join(notes) or 'none found'}); "
+                             f"train one leaving this data set out (benchmarks/finetune_adapter.py --train "
+                             f"lodo-SUITE) or set ${ADAPTER_DIR_ENV}")
+        self.adapters[id(ctx)] = folder
+        from traitlens.encoders.adapted import adapted_encoder_for
+
+        tuned = adapted_encoder_for(ctx.encoder, folder)
+        pool = self._pool(ctx)
+        head = None
+        if _shipped_tuned_uses_head(ctx.encoder):  # score what correlate(method="tuned") does: adapter + head
+            from traitlens.datasets import default_data_dir
+            from traitlens.training.fit import fit_head, leave_out_pairs
+
+            pairs = leave_out_pairs(ctx.data_dir or default_data_dir(), ctx.scored_texts, ctx.guard_encoder)
+            head = fit_head(pairs, tuned, pool)
+        return item_correlations(texts, tuned, "tuned", pool=pool, head=head)[0]
+
+
+def _shipped_tuned_uses_head(encoder: Encoder) -> bool:
+    """Whether ``method="tuned"`` on ``encoder`` runs a head: one is shipped for its shipped adapted model."""
+    from traitlens.encoders.adapted import adapted_encoder_for
+    from traitlens.training.head import has_head
+
+    try:
+        return has_head(adapted_encoder_for(encoder))
+    except InputError:
+        return False

@@ -63,6 +63,7 @@ def model_card(record: dict[str, Any]) -> str:
         "",
         f"Made by traitlens {record['traitlens_version']} on {record['created']}.",
         "",
+        *_adapter_section(record.get("adapter")),
         "## Base model",
         "",
         f"- id: `{base['id']}`",
@@ -143,3 +144,24 @@ def model_card(record: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _adapter_section(adapter: dict[str, Any] | None) -> list[str]:
+    """Lines about a LoRA adapter run (``--lora-rank``): what the folder holds and how it loads."""
+    if not adapter:
+        return []
+    fidelity = adapter.get("fidelity") or {}
+    return [
+        "## Adapter",
+        "",
+        f"This folder holds a low-rank (LoRA) adapter, not a full model: `{adapter['file']}` "
+        f"({_number(adapter['bytes'])} bytes, checksum `{adapter['checksum']}`), rank {adapter['rank']}, "
+        f"alpha {_number(float(adapter['alpha']), 1)}, on {adapter['modules']} linear layers "
+        f"({_number(adapter['trainable_parameters'])} parameters, stored as {adapter['dtype']}). traitlens merges "
+        "`W += (alpha / rank) · B A` into the base model's weights when it loads the folder (no peft needed), "
+        "so `--model THIS_FOLDER` works as above; the base model must be the one below (same fingerprint).",
+        f"Exported factors merged with plain torch reproduce the trained model's embeddings within "
+        f"{_number(fidelity.get('max_abs_embedding_diff'), 6)} (cosines within "
+        f"{_number(fidelity.get('max_abs_cosine_diff'), 6)}) on {fidelity.get('texts', '–')} held-out texts.",
+        "",
+    ]

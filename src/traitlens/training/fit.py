@@ -234,8 +234,11 @@ def leave_out_pairs(data_dir: str | Path, scored_texts: Sequence[str], guard_enc
 
 
 def head_name(encoder: Encoder) -> str:
-    """File stem of a model's head: the last part of the model name (``all-MiniLM-L6-v2``)."""
-    return encoder.name.rstrip("/").split("/")[-1] or "head"
+    """File stem of a model's head: the last part of the model name (``all-MiniLM-L6-v2``).
+
+    An adapted model (``base+adapter``, :mod:`traitlens.encoders.adapted`) is named by its adapter.
+    """
+    return encoder.name.rstrip("/").split("/")[-1].split("+")[-1] or "head"
 
 
 def _table(rows: list[dict[str, Any]]) -> str:

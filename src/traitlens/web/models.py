@@ -18,36 +18,13 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import PurePath
 
-import numpy as np
-
 from traitlens.cache import EmbeddingCache
 from traitlens.encoders import DEFAULT_MODEL, Encoder, load_encoder
+from traitlens.encoders.serialized import SerializedEncoder, serialized_layer
 from traitlens.errors import InputError
 
 #: The allow-list of a server started without ``--allow-model``.
 DEFAULT_ALLOWED = (DEFAULT_MODEL,)
-
-
-class SerializedEncoder(Encoder):
-    """Runs the wrapped encoder's forward passes one at a time (thread-safe sharing of one model).
-
-    Parameters
-    ----------
-    inner : Encoder
-        The encoder to share; its ``name``, ``fingerprint`` and ``dim`` are kept, so cached vectors
-        are the same as the plain encoder's.
-    """
-
-    def __init__(self, inner: Encoder) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.fingerprint = inner.fingerprint
-        self.dim = inner.dim
-        self.lock = threading.RLock()  # re-entrant: an explanation holds it and encodes inside
-
-    def _encode_unique(self, texts: list[str]) -> np.ndarray:
-        with self.lock:
-            return self.inner.encode(texts)
 
 
 @contextlib.contextmanager
@@ -57,16 +34,12 @@ def exclusive(encoder: Encoder) -> Iterator[None]:
     Finds the :class:`SerializedEncoder` under ``encoder``'s wrappers (``inner``) and holds its lock;
     does nothing for an encoder without one.
     """
-    layer: object = encoder
-    for _ in range(10):
-        if isinstance(layer, SerializedEncoder):
-            with layer.lock:
-                yield
-            return
-        layer = getattr(layer, "inner", None)
-        if layer is None:
-            break
-    yield
+    layer = serialized_layer(encoder)
+    if layer is None:
+        yield
+        return
+    with layer.lock:
+        yield
 
 
 def looks_like_path(model: str) -> bool:

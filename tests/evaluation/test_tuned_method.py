@@ -1,0 +1,51 @@
+"""The harness's ``tuned`` method only scores a suite with an adapter that never saw its items."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from traitlens.encoders.adapted import ADAPTER_FILE, write_adapter
+from traitlens.engine import CORRELATION_METHODS, item_correlations
+from traitlens.errors import InputError
+from traitlens.evaluation.methods import ADAPTER_DIR_ENV, MethodContext, get_method, unseen_adapter
+
+from ..fakes import FakeEncoder
+
+SCORED = ["I am the life of the party.", "I panic easily.", "I like order."]
+
+
+def adapter_folder(root, name, texts):
+    folder = root / name
+    folder.mkdir(parents=True)
+    write_adapter(folder / ADAPTER_FILE, {"0": ([[1.0]], [[1.0]], 1.0)}, base_id="fake", base_fingerprint="f",
+                  rank=1, alpha=1.0, name=name)
+    pd.DataFrame({"text": texts, "split": ["train"] * (len(texts) - 1) + ["heldout"]}).to_csv(folder / "split.csv",
+                                                                                            index=False)
+    return folder
+
+
+def test_an_adapter_that_saw_a_scored_item_or_a_rewording_is_never_picked(tmp_path):
+    guard = FakeEncoder()
+    adapter_folder(tmp_path, "lodo-big", ["I talk a lot.", "I am the life of the party!", "I worry.", "a", "b"])
+    clean = adapter_folder(tmp_path, "lodo-small", ["I talk a lot.", "I worry.", "I am tidy."])
+    folder, notes = unseen_adapter(SCORED, guard, tmp_path)
+    assert folder == clean  # the larger one saw a scored item (same normalised text) in its held-out part
+    assert notes == ["lodo-big: trained on 1 scored item(s) or rewordings"]
+    adapter_folder(tmp_path / "only", "x", ["I panic easily", "I worry."])
+    assert unseen_adapter(SCORED, guard, tmp_path / "only") == (None, ["x: trained on 1 scored item(s) or rewordings"])
+    assert unseen_adapter(SCORED, guard, tmp_path / "absent") == (None, [])
+
+
+def test_the_harness_refuses_tuned_without_an_unseen_adapter(tmp_path, monkeypatch):
+    monkeypatch.setenv(ADAPTER_DIR_ENV, str(tmp_path))
+    adapter_folder(tmp_path, "all", [*SCORED, "I worry."])
+    ctx = MethodContext(encoder=FakeEncoder(), scored_texts=SCORED, guard_encoder=FakeEncoder())
+    with pytest.raises(InputError, match="cannot be scored honestly.*all: trained on 3 scored item"):
+        get_method("tuned").item_correlations(SCORED, ctx)
+
+
+def test_tuned_needs_an_adapter_for_the_model():
+    assert "tuned" in CORRELATION_METHODS
+    with pytest.raises(InputError, match="sentence-transformers model on the torch backend"):
+        item_correlations(SCORED, FakeEncoder(), "tuned")
