@@ -142,8 +142,8 @@ def test_api_jingle_jangle_relabel_and_map(fake_encoder):
     assert list(pairs.columns) == JINGLE_JANGLE_COLUMNS and len(pairs) == 10
     record = pairs.attrs["provenance"]
     assert record["thresholds"]["rule"] == "percentile" and record["scales"]["n_scales"] == 5
-    assert record["content"] == {"signed": False, "center": "reference", "n_reference": record["content"][
-        "n_reference"], "definitions": False}
+    assert record["content"] == {"method": "pairwise", "signed": False, "center": "reference",
+                                 "n_reference": record["content"]["n_reference"], "definitions": False}
     same = pairs[(pairs["scale_a"] == "a") & (pairs["scale_b"] == "e")]
     assert same["label_similarity"].iloc[0] == 1.0
     flagged = jingle_jangle(frame, fake_encoder)
@@ -170,3 +170,44 @@ def test_api_short_form(fake_encoder):
     assert table.groupby("scale")["kept"].sum().eq(2).all()
     summary = pd.DataFrame(table.attrs["provenance"]["short_form"]["summary"])
     assert len(summary) == 5 and summary["r_short_full"].between(-1, 1).all()
+
+
+def test_api_content_methods_match_numpy(fake_encoder):
+    """The API's content similarity: the pairwise default and the mean-vector option against numpy formulas."""
+    import pandas as pd
+
+    from traitlens.api import jingle_jangle
+    from traitlens.constructs.scales import reference_texts
+
+    frame = pd.DataFrame(SCALE_ROWS, columns=["scale", "label", "text", "key"])
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(fake_encoder.encode(texts), dtype=np.float64)
+
+    centre = encode(reference_texts()).mean(axis=0)
+    items = {s: encode(frame[frame["scale"] == s]["text"].tolist()) - centre for s in "abcde"}
+    unit = {s: v / np.linalg.norm(v, axis=1, keepdims=True) for s, v in items.items()}
+    for content in ("pairwise", "mean"):
+        pairs = jingle_jangle(frame, fake_encoder, all_pairs=True, content=content)
+        assert pairs.attrs["provenance"]["content"]["method"] == content
+        for row in pairs.itertuples():
+            if content == "pairwise":
+                expected = (unit[row.scale_a] @ unit[row.scale_b].T).mean()
+            else:
+                ma, mb = items[row.scale_a].mean(axis=0), items[row.scale_b].mean(axis=0)
+                expected = ma @ mb / np.linalg.norm(ma) / np.linalg.norm(mb)
+            assert row.content_similarity == pytest.approx(expected, abs=1e-6)  # float32 encoder output
+    with pytest.raises(InputError, match="unknown content method 'max'"):
+        jingle_jangle(frame, fake_encoder, content="max")
+
+
+@pytest.mark.parametrize(("rule", "expected"), [("percentile", "pairwise"), ("difference", "mean")])
+def test_api_auto_content_follows_the_rule(fake_encoder, rule, expected):
+    import pandas as pd
+
+    from traitlens.api import jingle_jangle
+
+    frame = pd.DataFrame(SCALE_ROWS, columns=["scale", "label", "text", "key"])
+    auto = jingle_jangle(frame, fake_encoder, rule=rule, all_pairs=True)
+    given = jingle_jangle(frame, fake_encoder, rule=rule, all_pairs=True, content=expected)
+    assert auto.attrs["provenance"]["content"]["method"] == expected
+    np.testing.assert_allclose(auto["content_similarity"], given["content_similarity"])

@@ -13,7 +13,10 @@ content similarity :math:`c_{ab}` and the label similarity :math:`l_{ab}` of eve
     :math:`p_j = .80`.
 ``difference`` (semanticfa)
     jangle if :math:`c_{ab} - l_{ab} \ge \delta`, jingle if :math:`l_{ab} - c_{ab} \ge \delta`;
-    default :math:`\delta = 0.20`.
+    default :math:`\delta = 0.20`. A fixed :math:`\delta` assumes content and label similarity on
+    one scale: use the cosine of mean vectors (``content="mean"``), not the pairwise mean
+    (:mod:`traitlens.analysis.scales`), whose values are smaller; the percentile rule uses ranks and
+    takes either.
 
 A pair with identical labels is never a jangle.
 
