@@ -5,7 +5,11 @@ and for all-mpnet-base-v2 (fetched with ../shared/models/all-mpnet-base-v2.sh in
 writes benchmarks/results/validity.md and validity.json. Never reads the acceptance holdout.
 
 Usage:
-    python benchmarks/validity.py [--methods cosine keywords] [--suites ...] [--n-boot 1000] [--skip-mpnet]
+    python benchmarks/validity.py [--methods cosine keywords] [--suites ...] [--n-boot 1000] [--skip-mpnet] [--merge]
+
+``--merge`` keeps the rows of every other suite in the existing validity.json and replaces only the
+suites run (e.g. ``--suites ipip50-factors bfi-factors neo300-facet-r neo-pi-r-facet-r --merge`` adds the
+scale-level rows: factor structure with nmi/ari/tucker_phi, facet correlations with scale_r/scale_mae).
 """
 
 from __future__ import annotations
@@ -59,7 +63,8 @@ def markdown(frame: pd.DataFrame, models: dict[str, str], elapsed: float) -> str
         wide = block.assign(cell=block.apply(fmt, axis=1)).pivot_table(
             index=["method", "model"], columns="metric", values="cell", aggfunc="first", sort=False)
         metrics = [m for m in ["item_r", "item_r_abs", "item_r_keyed", "sign_agreement", "rmse", "scale_r",
-                               "alpha_r", "factor_accuracy", "facet_accuracy", "key_accuracy", "nmi", "ari"]
+                               "alpha_r", "factor_accuracy", "facet_accuracy", "key_accuracy", "nmi", "ari",
+                               "tucker_phi", "scale_mae"]
                    if m in wide.columns]
         wide = wide[metrics]
         lines.append("| method | model | " + " | ".join(metrics) + " |")
@@ -79,6 +84,8 @@ def main() -> None:
     parser.add_argument("--n-boot", type=int, default=1000)
     parser.add_argument("--skip-mpnet", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS / "validity")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the existing rows of the suites not run (validity.json at --out)")
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -100,16 +107,34 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     models = {e.name: e.fingerprint for e in encoders}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {"provenance": {"traitlens_version": traitlens.__version__, "models": models,
-                              "n_boot": args.n_boot, "seed": 0, "elapsed_s": elapsed},
-               "results": json.loads(frame.to_json(orient="records"))}
-    for suffix, text in ((".json", json.dumps(payload, indent=1) + "\n"), (".md", markdown(frame, models, elapsed))):
+    provenance = {"traitlens_version": traitlens.__version__, "models": models, "n_boot": args.n_boot, "seed": 0,
+                  "elapsed_s": elapsed}
+    notes = []
+    if args.merge and args.out.with_suffix(".json").exists():
+        old = json.loads(args.out.with_suffix(".json").read_text())
+        kept = pd.DataFrame(old["results"])
+        kept = kept[~kept["suite"].isin(args.suites)]
+        frame = pd.concat([kept, frame], ignore_index=True)
+        merged = old["provenance"].get("merged", []) + [{"suites": args.suites, "methods": args.methods,
+                                                          "elapsed_s": elapsed, "n_boot": args.n_boot}]
+        provenance = {**old["provenance"], "merged": merged}
+        elapsed = old["provenance"]["elapsed_s"]
+        models = {**old["provenance"]["models"], **models}
+    for m in provenance.get("merged", []):
+        notes.append(f"Suites {', '.join(m['suites'])} added with `--merge` ({m['elapsed_s']:.0f} s); the other rows "
+                     "are unchanged.")
+    payload = {"provenance": provenance, "results": json.loads(frame.to_json(orient="records"))}
+    text_md = markdown(frame, models, elapsed)
+    if notes:
+        head, rest = text_md.split("\n\n", 2)[:2], text_md.split("\n\n", 2)[2]
+        text_md = "\n\n".join([*head, " ".join(notes), rest])
+    for suffix, text in ((".json", json.dumps(payload, indent=1) + "\n"), (".md", text_md)):
         path = args.out.with_suffix(suffix)
         tmp = path.with_suffix(suffix + ".tmp")
         tmp.write_text(text)
         tmp.replace(path)
         print(f"wrote {path}")
-    print(markdown(frame, models, elapsed))
+    print(text_md)
 
 
 if __name__ == "__main__":

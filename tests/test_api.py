@@ -276,3 +276,26 @@ def test_predict_scales_of_a_builtin_inventory(fake_encoder):
     out = traitlens.predict_scales("bfi", model=fake_encoder)
     assert len(out.item_correlations) == 25 and len(out.reliability) == 5
     assert not out.keys["inferred"].any()  # the inventory gives every key
+
+
+def test_factors_uses_the_items_keys_for_membership_signs(fake_encoder):
+    """``use_keys``: key-aware membership signs when the items have scales and keys; the contrast's otherwise."""
+    from traitlens.analysis.structure import efa, keyed_signs, membership_correlations
+    from traitlens.constructs.inventory import load_inventory
+    from traitlens.constructs.taxonomy import load_taxonomy
+    from traitlens.engine import CORRELATION_TAXONOMY, profile_correlations
+
+    keyed = traitlens.factors("bfi", fake_encoder, n_factors=2, exemplars="taxonomy", cache=False)
+    free = traitlens.factors("bfi", fake_encoder, n_factors=2, exemplars="taxonomy", cache=False, use_keys=False)
+    assert keyed.attrs["provenance"]["signs"] == "keys" and free.attrs["provenance"]["signs"] == "contrast"
+    items = load_inventory("bfi").frame.drop_duplicates("item")
+    runs = profile_correlations(items["text"].tolist(), fake_encoder, None, load_taxonomy(CORRELATION_TAXONOMY))
+    signs = keyed_signs(runs[0].profile.contrast, items["scale"].tolist(), items["key"].to_numpy(float))
+    assert set(np.unique(signs)) <= {-1.0, 1.0}
+    expected = efa(membership_correlations(*(r.profile for r in runs), scales=items["scale"].tolist(),
+                                           keys=items["key"].to_numpy(float)), 2)
+    got = keyed.pivot(index="item", columns="factor", values="loading").loc[items["item"].astype(str)].to_numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    unscaled = traitlens.factors(pd.DataFrame({"text": items["text"], "key": items["key"]}), fake_encoder,
+                                 n_factors=2, exemplars="taxonomy", cache=False)
+    assert unscaled.attrs["provenance"]["signs"] == "contrast"  # keys without scales mean nothing

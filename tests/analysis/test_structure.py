@@ -10,6 +10,7 @@ from traitlens.analysis.structure import (
     agreement,
     assign_items,
     efa,
+    keyed_signs,
     loading_frame,
     match_factors,
     max_factors,
@@ -142,6 +143,45 @@ def test_membership_recovers_the_structure_that_a_shared_valence_hides_from_cont
     assert match_factors(member, truth)["phi"].min() > 0.95
 
 
+def test_keyed_signs_match_a_direct_loop_on_random_data():
+    rng = np.random.default_rng(3)
+    contrast = rng.standard_normal((12, 4))
+    scales = list("AAAABBBBCCCC")
+    keys = rng.choice([1.0, -1.0], 12)
+    keys[5] = np.nan
+    out = keyed_signs(contrast, scales, keys)
+    for i in range(12):
+        for c in range(4):
+            if np.isnan(keys[i]):
+                expected = np.sign(contrast[i, c])
+            else:
+                same = [j for j in range(12) if scales[j] == scales[i] and not np.isnan(keys[j])]
+                expected = keys[i] * np.sign(sum(keys[j] * contrast[j, c] for j in same))
+            assert out[i, c] == expected
+
+
+def test_key_aware_membership_repairs_a_mis_signed_contrast():
+    profile, scale = valenced_profile()
+    keys = np.where(np.arange(18) % 2 == 0, 1.0, -1.0)
+    flipped = BipolarProfile(profile.texts, profile.constructs, profile.high.copy(), profile.low.copy(),
+                             profile.center, profile.high_prototypes, profile.low_prototypes)
+    flipped.high[0], flipped.low[0] = profile.low[0].copy(), profile.high[0].copy()  # item 0 reads reversed
+    free = membership_features(flipped)
+    keyed = membership_features(flipped, scales=scale, keys=keys)
+    assert np.sign(free[0, 0]) == -1 and np.sign(keyed[0, 0]) == 1
+    conf = np.nan_to_num(flipped.confidence)
+    assert np.allclose(np.abs(keyed), conf)  # the magnitudes are the profile's confidence
+    r = membership_correlations(flipped, scales=scale, keys=keys)
+    v = keyed / np.linalg.norm(keyed, axis=1, keepdims=True)
+    assert np.allclose(r, v @ v.T)
+    with pytest.raises(InputError, match="both scales and keys"):
+        membership_features(profile, scales=scale)
+    with pytest.raises(InputError, match="one scale and one key per text"):
+        keyed_signs(profile.contrast, scale[:3], keys)
+    with pytest.raises(InputError, match="keys must be"):
+        keyed_signs(profile.contrast, scale, np.full(18, 2.0))
+
+
 @pytest.mark.slow
 def test_ipip50_semantic_factors_against_theory_and_the_big5_responses(real_encoder, shared_data, monkeypatch):
     """Regression guard on real data (benchmarks/scales.py, cosine, 5 factors: NMI .428, mean φ .249)."""
@@ -160,7 +200,7 @@ def test_ipip50_semantic_factors_against_theory_and_the_big5_responses(real_enco
 
 
 @pytest.mark.slow
-def test_ipip50_membership_factors_recover_the_domains(real_encoder, shared_data):
+def test_ipip50_membership_factors_recover_the_domains(real_encoder, shared_data, monkeypatch):
     """The default (membership) vs the profile's contrast correlations, same leakage-guarded exemplars.
 
     benchmarks/scales.py (all-MiniLM-L6-v2, 5 factors): membership NMI .648, mean φ .479; the
@@ -172,6 +212,7 @@ def test_ipip50_membership_factors_recover_the_domains(real_encoder, shared_data
     from traitlens.datasets import load_responses
     from traitlens.evaluation.leakage import exclude_overlaps
 
+    monkeypatch.setenv("TRAITLENS_DATA_DIR", str(shared_data))
     texts = load_inventory("ipip50").frame["text"].tolist()
     pool = exemplar_pool(exclude_inventory="ipip50", data_dir=shared_data)
     kept, _ = exclude_overlaps(texts, pool["text"].tolist(), encoder=real_encoder)
@@ -183,6 +224,17 @@ def test_ipip50_membership_factors_recover_the_domains(real_encoder, shared_data
     assert default["factors"]["parallel_analysis"]["dim"] == 35
     assert default["factors"]["theory"]["nmi"] > 0.6
     assert runs["profile"].attrs["provenance"]["factors"]["theory"]["nmi"] < 0.3
+    # key-aware signs (the default with keys) vs the contrasts' own: mean φ .848 vs .479 (scales.md)
+    assert default["signs"] == "keys"
+    free = factors("ipip50", real_encoder, n_factors=5, exemplars=pool, cache=False, use_keys=False)
+    assert free.attrs["provenance"]["signs"] == "contrast"
+    observed = load_responses("big5").item_correlations()
+    phi = {}
+    for name, frame in (("keys", runs["auto"]), ("contrast", free)):
+        loadings = frame.pivot(index="item", columns="factor", values="loading")
+        human = efa(observed.loc[loadings.index, loadings.index].to_numpy(), 5)
+        phi[name] = match_factors(loadings.to_numpy(), human)["phi"].mean()
+    assert phi["keys"] > 0.8 and phi["contrast"] < 0.6
     loadings = runs["auto"].pivot(index="item", columns="factor", values="loading")
     observed = load_responses("big5", shared_data).item_correlations().loc[loadings.index, loadings.index]
     assert match_factors(loadings.to_numpy(), efa(observed.to_numpy(), 5))["phi"].mean() > 0.45

@@ -118,3 +118,18 @@ def test_every_estimate_lies_inside_its_interval(real_encoder, shared_data, suit
     assert len(finite) == m["value"].notna().sum()  # every figure has an interval
     outside = finite[(finite["ci_low"] > finite["value"]) | (finite["value"] > finite["ci_high"])]
     assert outside.empty, outside.to_string()
+
+
+def test_scale_suites_factor_structure_and_facet_correlations(real_encoder, shared_data):
+    """Scale-level suites reproduce benchmarks/scales.py (MiniLM: membership+keys φ .848, head facets r .498)."""
+    factors = run_suite("ipip50-factors", "profile", real_encoder, data_dir=shared_data, n_boot=10).metrics
+    assert list(factors.columns) == RESULT_COLUMNS
+    assert set(factors["method"]) == {"profile", "membership", "membership+keys"}
+    assert value(factors, "tucker_phi", "membership+keys") == pytest.approx(0.848, abs=0.01)
+    assert value(factors, "nmi", "membership") == pytest.approx(0.648, abs=0.01)
+    assert ((factors["ci_low"] <= factors["value"]) & (factors["value"] <= factors["ci_high"])).all()
+    facets = run_suite("neo-pi-r-facet-r", "cosine", FakeEncoder(), data_dir=shared_data, n_boot=0)
+    assert set(facets.metrics["metric"]) == {"scale_r", "scale_mae"} and set(facets.metrics["n"]) == {435}
+    assert len(facets.scale_pairs) == 435
+    pairs = facets.scale_pairs
+    assert value(facets.metrics, "scale_r") == pytest.approx(np.corrcoef(pairs["predicted"], pairs["observed"])[0, 1])

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 
 def test_methods_and_suites_registry():
     assert {"cosine", "keywords"} <= set(available_methods())
-    assert available_suites() == ["ipip50", "bfi", "spi", "adjectives", "neo300-facets", "bainbridge"]
+    assert available_suites() == ["ipip50", "bfi", "spi", "adjectives", "neo300-facets", "bainbridge",
+                                  "ipip50-factors", "bfi-factors", "neo300-facet-r", "neo-pi-r-facet-r"]
     with pytest.raises(InputError, match="unknown method 'nope'"):
         get_method("nope")
     with pytest.raises(InputError, match="unknown suite 'nope'"):

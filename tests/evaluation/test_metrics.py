@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,9 @@ from traitlens.evaluation.metrics import (
     assignment_metrics,
     bootstrap,
     bootstrap_counts,
+    composite_correlations,
+    composite_figures,
+    factor_figures,
     item_pair_metrics,
     item_pair_replicates,
     jackknife_ci,
@@ -200,3 +205,47 @@ def test_find_overlaps_same_text_and_cosine():
     assert report["reason"].tolist() == ["same text", "cosine"]
     assert report["scored_item"].tolist() == ["I worry about things.", "I love parties."]
     assert isinstance(report, pd.DataFrame)
+
+
+def test_composite_figures_match_direct_formulas_on_random_data():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((12, 40))
+    item_r = np.corrcoef(x)
+    weights = np.zeros((12, 4))
+    for j in range(4):
+        weights[3 * j:3 * j + 3, j] = rng.choice([1.0, -1.0], 3)
+    observed = np.corrcoef(rng.standard_normal((4, 30)))
+    pred = composite_correlations(item_r, weights)
+    direct = scale_correlations_from_items(pd.DataFrame(item_r), {
+        j: pd.Series(weights[weights[:, j] != 0, j], index=np.flatnonzero(weights[:, j])) for j in range(4)})
+    np.testing.assert_allclose(pred, direct.to_numpy())
+    rows = {m: (v, lo, hi) for m, v, lo, hi in composite_figures(item_r, weights, observed)}
+    a, b = np.triu_indices(4, 1)
+    assert rows["scale_r"][0] == pytest.approx(np.corrcoef(pred[a, b], observed[a, b])[0, 1])
+    assert rows["scale_mae"][0] == pytest.approx(np.abs(pred[a, b] - observed[a, b]).mean())
+    reps = []
+    for i in range(12):
+        w = weights.copy()
+        w[i] = 0
+        p = composite_correlations(item_r, w)
+        reps.append(np.abs(p[a, b] - observed[a, b]).mean())
+    assert rows["scale_mae"][1:] == pytest.approx(jackknife_ci(rows["scale_mae"][0], np.array(reps), bounds=(0, 2)))
+    assert all(lo <= v <= hi for v, lo, hi in rows.values())
+    assert np.isnan(composite_figures(item_r, weights, observed, intervals=False)[0][2])
+
+
+def test_factor_figures_match_direct_formulas_on_random_data():
+    rng = np.random.default_rng(5)
+    truth = np.repeat(np.eye(3), 4, axis=0)
+    loadings = truth + 0.3 * rng.standard_normal((12, 3))
+    human = truth[:, [2, 0, 1]] * -1 + 0.2 * rng.standard_normal((12, 3))
+    theory = np.repeat(list("ABC"), 4)
+    rows = {m: (v, lo, hi) for m, v, lo, hi in factor_figures(loadings, human, theory)}
+    assigned = np.argmax(np.abs(loadings), axis=1)
+    assert rows["nmi"][0] == pytest.approx(normalized_mutual_info_score(theory, assigned))
+    assert rows["ari"][0] == pytest.approx(adjusted_rand_score(theory, assigned))
+    phi = (loadings.T @ human) / np.sqrt(np.outer((loadings**2).sum(0), (human**2).sum(0)))
+    best = max(np.abs(phi[[0, 1, 2], list(p)]).mean() for p in itertools.permutations(range(3)))
+    assert rows["tucker_phi"][0] == pytest.approx(best)
+    assert all(lo <= v <= hi for v, lo, hi in rows.values())
+    assert [m for m, *_ in factor_figures(loadings, None, theory, intervals=False)] == ["nmi", "ari"]

@@ -10,6 +10,19 @@ Suites
 ``bainbridge``    418 items of many instruments × 493 people (Hommel & Arslan's pilot set), with the
                   SurveyBot3000 and all-mpnet-base-v2 predictions from the data file as baseline rows
 
+Scale-level suites (:data:`SCALE_SUITES`, :func:`run_scale_suite`):
+
+``ipip50-factors``   semantic factor analysis of IPIP-50: the 5-factor EFA of the predicted item
+                     correlations vs theory (``nmi``, ``ari``) and vs the same EFA of the BIG5
+                     responses (``tucker_phi``); the ``profile`` method adds the rows of
+                     :func:`traitlens.factors`' own predictors, ``membership`` and ``membership+keys``
+``bfi-factors``      the same for the 25 BFI items and the psych::bfi responses
+``neo300-facet-r``   IPIP-NEO-300 facet correlations (435 pairs) predicted from the 300 facet items'
+                     predicted correlations by the composite formula vs the observed IPIP-NEO-300
+                     facet correlations (Hussain et al.'s tutorial data): ``scale_r``, ``scale_mae``
+``neo-pi-r-facet-r`` the same predictions vs the NEO-PI-R facet correlations (psychTools::neo; its own
+                     items are not public, so predicted from the IPIP-NEO-300 items of the same facets)
+
 Figures (fixed names): ``item_r``, ``item_r_abs``, ``item_r_keyed``, ``sign_agreement``, ``rmse``
 (predicted vs observed item correlations), ``scale_r``, ``alpha_r`` (predicted vs observed scale
 correlations and Cronbach's alphas; scales with ≥ 3 items), ``factor_accuracy``, ``facet_accuracy``,
@@ -102,9 +115,37 @@ class SuiteResult:
     provenance: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ScaleSuiteSpec:
+    """A scale-level suite: factor structure (``kind="factors"``) or facet correlations (``"facet_r"``)."""
+
+    name: str
+    kind: str
+    inventory: str
+    description: str
+    dataset: str | None = None
+    observed: str | None = None
+    n_factors: int = 5
+
+
+SCALE_SUITES: dict[str, ScaleSuiteSpec] = {
+    s.name: s
+    for s in [
+        ScaleSuiteSpec("ipip50-factors", "factors", "ipip50", "IPIP-50 factor structure vs theory and BIG5 responses",
+                       dataset="big5"),
+        ScaleSuiteSpec("bfi-factors", "factors", "bfi", "BFI factor structure vs theory and psych::bfi responses",
+                       dataset="bfi"),
+        ScaleSuiteSpec("neo300-facet-r", "facet_r", "ipip-neo-300", "IPIP-NEO-300 facet correlations (435 pairs)",
+                       observed="ipip-neo-300"),
+        ScaleSuiteSpec("neo-pi-r-facet-r", "facet_r", "ipip-neo-300",
+                       "NEO-PI-R facet correlations (435 pairs) from the IPIP-NEO-300 items", observed="neo-pi-r"),
+    ]
+}
+
+
 def available_suites() -> list[str]:
-    """Names of the evaluation suites."""
-    return list(SUITES)
+    """Names of the evaluation suites (item-level, then scale-level)."""
+    return [*SUITES, *SCALE_SUITES]
 
 
 def load_suite(name: str, data_dir: str | Path | None = None) -> SuiteData:
@@ -267,6 +308,8 @@ def run_suite(
     ``baselines=False`` skips the rows of predictions shipped in data files (Bainbridge), e.g. when
     they were already reported by an earlier run.
     """
+    if suite in SCALE_SUITES:
+        return run_scale_suite(suite, method, model, data_dir=data_dir, n_boot=n_boot, cache=cache)
     method_obj = get_method(method) if isinstance(method, str) else method
     data = load_suite(suite, data_dir)
     encoder = load_encoder(model, cache=cache)
@@ -322,6 +365,121 @@ def run_suite(
     return SuiteResult(metrics=metrics, pairs=pairs, scale_pairs=scale_pairs,
                        assignments=pd.concat(assignments, ignore_index=True) if assignments else None,
                        exclusions=exclusions, provenance=provenance)
+
+
+def observed_facet_correlations(source: str, facets: list[str], data_dir: str | Path | None = None) -> np.ndarray:
+    """Observed facet × facet correlations of the IPIP-NEO facets ``facets`` (IPIP-NEO-300 names).
+
+    ``source="ipip-neo-300"``: ``wulff_ipip_scales/ipip_neo300_facet_correlations.csv`` (long format);
+    ``"neo-pi-r"``: ``neo_pi_r_facet_correlations/neo_facet_cor.csv``, mapped by facet code (N1 … C6,
+    from ``ipip_neo_300/ipip_neo_300_items_keys.csv``).
+    """
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    if source == "ipip-neo-300":
+        long = pd.read_csv(folder / "wulff_ipip_scales" / "ipip_neo300_facet_correlations.csv")
+        spelled = {"Activity-Level": "Activity Level", "Modesty/Humility": "Modesty",
+                   "Aesthetic Appreciation/Artistic Interests": "Artistic Interests",
+                   "Self-consciousness": "Self-Consciousness"}
+        long = long.replace({"construct_1": spelled, "construct_2": spelled})
+        wide = long.pivot(index="construct_1", columns="construct_2", values="correlation")
+        wide = wide.combine_first(wide.T)
+        missing = [f for f in facets if f not in wide.index]
+        if missing:
+            raise InputError(f"facets {missing[:3]} not in the IPIP-NEO-300 facet correlations")
+        out = wide.loc[facets, facets].to_numpy(dtype=float)
+    elif source == "neo-pi-r":
+        keys = pd.read_csv(folder / "ipip_neo_300" / "ipip_neo_300_items_keys.csv")
+        code = dict(zip(keys["facet_name"], keys["facet_code"], strict=False))
+        neo = pd.read_csv(folder / "neo_pi_r_facet_correlations" / "neo_facet_cor.csv", index_col=0)
+        rows = [next(i for i in neo.index if i.startswith(code[f])) for f in facets]
+        out = neo.loc[rows, [code[f] for f in facets]].to_numpy(dtype=float)
+    else:
+        raise InputError(f"unknown facet correlation source {source!r}")
+    out = np.array(out, dtype=float)
+    np.fill_diagonal(out, 1.0)
+    return out
+
+
+def run_scale_suite(suite: str, method: str | Method = "cosine", model: ModelSpec = None, *,
+                    data_dir: str | Path | None = None, n_boot: int = 1000, cache: CacheSpec = True) -> SuiteResult:
+    """Run ``method`` on a scale-level suite (:data:`SCALE_SUITES`); rows as :func:`run_suite`'s.
+
+    Factor suites: the method's predicted item correlations → minres EFA with oblimin (the suite's
+    factor count, 5) → ``nmi``/``ari`` of the items' highest-loading factors against their scales and
+    ``tucker_phi`` against the same EFA of the observed item correlations
+    (:func:`~traitlens.evaluation.metrics.factor_figures`); for ``profile``, also the two predictors of
+    :func:`traitlens.factors` with the same leakage-guarded exemplars, ``membership`` (key-free signs)
+    and ``membership+keys`` (signs from the inventory's keys and scales). Facet suites: the method's
+    predicted item correlations of the 300 IPIP-NEO facet items → key-weighted composite facet
+    correlations → ``scale_r``, ``scale_mae`` against the observed facet correlations
+    (:func:`~traitlens.evaluation.metrics.composite_figures`). Intervals: delete-one-item jackknife
+    (``n_boot`` > 0 switches them on; the number itself is not used). A method without item
+    correlations (``keywords``) gives no rows.
+    """
+    from traitlens.analysis.structure import efa
+    from traitlens.constructs.inventory import load_inventory
+    from traitlens.datasets import load_responses
+    from traitlens.engine import semantic_factors
+    from traitlens.evaluation.metrics import composite_correlations, composite_figures, factor_figures
+
+    if suite not in SCALE_SUITES:
+        raise InputError(f"unknown scale suite {suite!r}; available: {', '.join(SCALE_SUITES)}")
+    spec = SCALE_SUITES[suite]
+    method_obj = get_method(method) if isinstance(method, str) else method
+    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    frame = load_inventory(spec.inventory).frame
+    if spec.kind == "facet_r":
+        frame = frame[frame["level"] == "facet"]
+    elif "level" in frame.columns and (frame["level"] == "factor").any():
+        frame = frame[frame["level"] == "factor"]
+    frame = frame.drop_duplicates("item").reset_index(drop=True)
+    texts, ids = frame["text"].tolist(), frame["item"].astype(str).tolist()
+    encoder = load_encoder(model, cache=cache)
+    guard = encoder if getattr(encoder, "name", "") == "sentence-transformers/all-MiniLM-L6-v2" else None
+    ctx = MethodContext(encoder=encoder, scored_texts=texts, inventory=spec.inventory,
+                        guard_encoder=guard or load_encoder(None, cache=cache), data_dir=folder)
+    rows: list[tuple] = []
+    scale_pairs = None
+    intervals = n_boot > 0
+    pred = method_obj.item_correlations(texts, ctx)
+    if spec.kind == "factors":
+        responses = load_responses(spec.dataset, folder)
+        observed = responses.item_correlations().loc[ids, ids].to_numpy(dtype=float)
+        human = efa(observed, spec.n_factors)
+        theory = frame["scale"].astype(str).tolist()
+        n = len(ids)
+        if pred is not None:
+            rows += [(suite, method_obj.name, encoder.name, *f, n)
+                     for f in factor_figures(efa(pred, spec.n_factors), human, theory, intervals=intervals)]
+        if method_obj.name == "profile":
+            pool = method_obj._pool(ctx)
+            keyed = {"scales": theory, "keys": frame["key"].to_numpy(dtype=float)}
+            for label, extra in (("membership", {}), ("membership+keys", keyed)):
+                solution, _ = semantic_factors(texts, encoder, "membership", n_factors=spec.n_factors, pool=pool,
+                                               **extra)
+                rows += [(suite, label, encoder.name, *f, n)
+                         for f in factor_figures(solution.loadings, human, theory, intervals=intervals)]
+    elif pred is not None:
+        facets = list(dict.fromkeys(frame["scale"].astype(str)))
+        weights = np.zeros((len(ids), len(facets)))
+        where = {f: j for j, f in enumerate(facets)}
+        weights[np.arange(len(ids)), frame["scale"].astype(str).map(where).to_numpy()] = frame["key"].to_numpy(float)
+        observed = observed_facet_correlations(spec.observed, facets, folder)
+        n_pairs = len(facets) * (len(facets) - 1) // 2
+        rows += [(suite, method_obj.name, encoder.name, *f, n_pairs)
+                 for f in composite_figures(pred, weights, observed, intervals=intervals)]
+        a, b = np.triu_indices(len(facets), 1)
+        scale_pairs = pd.DataFrame({"scale_1": np.asarray(facets)[a], "scale_2": np.asarray(facets)[b],
+                                    "observed": observed[a, b],
+                                    "predicted": composite_correlations(pred, weights)[a, b]})
+    metrics = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    exclusions = pd.concat(ctx.exclusions, ignore_index=True) if ctx.exclusions else None
+    provenance = make_provenance(
+        encoder, analysis="evaluate", suite=suite, method=method_obj.name, n_boot=n_boot,
+        data_dir=str(data_dir) if data_dir is not None else None, scale_suite=spec.kind,
+        exemplars_excluded=0 if exclusions is None else len(exclusions))
+    metrics.attrs["provenance"] = provenance
+    return SuiteResult(metrics=metrics, scale_pairs=scale_pairs, exclusions=exclusions, provenance=provenance)
 
 
 def _scale_pair_frame(data: SuiteData, pred: np.ndarray) -> pd.DataFrame | None:

@@ -459,3 +459,105 @@ def assignment_figures(true: Sequence[object], pred: Sequence[object], *, true_k
             cis["nmi"] = jackknife_ci(point["nmi"], reps["nmi"], bounds=(0.0, 1.0))
             cis["ari"] = jackknife_ci(point["ari"], reps["ari"], bounds=(-1.0, 1.0))
     return [(name, value, *cis.get(name, _NAN_CI)) for name, value in point.items()]
+
+
+# ----------------------------------------------------------------------------- scale-level suites
+
+
+def factor_figures(loadings: np.ndarray, human: np.ndarray | None, theory: Sequence[object], *,
+                   intervals: bool = True) -> list[tuple[str, float, float, float]]:
+    r"""Factor-structure figures of a predicted loading matrix: ``(metric, value, ci_low, ci_high)`` rows.
+
+    Parameters
+    ----------
+    loadings : (n, k) array
+        Loadings of the EFA of the predicted item correlations.
+    human : (n, k') array or None
+        Loadings of the same EFA of the observed item correlations (real responses).
+    theory : sequence of length n
+        Each item's theoretical scale.
+    intervals : bool
+        Delete-one-item jackknife 95% intervals (:func:`jackknife_ci`); the EFAs are not refitted.
+
+    Returns
+    -------
+    list of tuple
+        ``nmi`` and ``ari`` of the items' highest-loading factors against ``theory``; with ``human``,
+        ``tucker_phi``: the mean over factors of Tucker's congruence
+        :math:`\phi_{kl} = \sum_i a_{ik} b_{il} / \sqrt{\sum_i a_{ik}^2 \sum_i b_{il}^2}` after optimal
+        one-to-one matching on :math:`|\phi|` (:func:`traitlens.analysis.structure.match_factors`).
+    """
+    from traitlens.analysis.structure import agreement, assign_items, match_factors
+
+    loadings = np.asarray(loadings, dtype=float)
+    t = np.asarray(list(theory), dtype=object).astype(str)
+    p = assign_items(loadings).astype(str)
+    point = agreement(p, t)
+    if human is not None:
+        human = np.asarray(human, dtype=float)
+        point["tucker_phi"] = float(match_factors(loadings, human)["phi"].mean())
+    cis: dict[str, tuple[float, float]] = {}
+    if intervals:
+        reps = _agreement_jackknife(t, p)
+        cis["nmi"] = jackknife_ci(point["nmi"], reps["nmi"], bounds=(0.0, 1.0))
+        cis["ari"] = jackknife_ci(point["ari"], reps["ari"], bounds=(-1.0, 1.0))
+        if human is not None:
+            n = len(loadings)
+            phi = [match_factors(np.delete(loadings, i, 0), np.delete(human, i, 0))["phi"].mean() for i in range(n)]
+            cis["tucker_phi"] = jackknife_ci(point["tucker_phi"], np.asarray(phi), bounds=(0.0, 1.0))
+    return [(name, float(value), *cis.get(name, _NAN_CI)) for name, value in point.items()]
+
+
+def composite_correlations(item_r: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    r"""Scale correlations of key-weighted composites from item correlations (unit diagonal).
+
+    :math:`C = W^\top R W`, :math:`r(S, T) = C_{ST} / \sqrt{C_{SS} C_{TT}}` (as
+    :func:`traitlens.psychometrics.scale_correlations_from_items`, in array form; a scale whose
+    composite variance is not positive gives NaN).
+    """
+    r = np.array(item_r, dtype=float)
+    np.fill_diagonal(r, 1.0)
+    c = weights.T @ r @ weights
+    d = np.diag(c)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        d = np.where(d > 0, np.sqrt(np.where(d > 0, d, 1.0)), np.nan)
+        return c / np.outer(d, d)
+
+
+def composite_figures(item_r: np.ndarray, weights: np.ndarray, observed: np.ndarray, *,
+                      intervals: bool = True) -> list[tuple[str, float, float, float]]:
+    r"""Predicted vs observed scale correlations: ``scale_r`` (Pearson) and ``scale_mae`` over scale pairs.
+
+    Parameters
+    ----------
+    item_r : (n, n) array
+        Predicted item correlations.
+    weights : (n, s) array
+        Items × scales keys (±1, 0 where an item is not in a scale).
+    observed : (s, s) array
+        Observed scale correlations.
+    intervals : bool
+        Delete-one-item jackknife 95% intervals (:func:`jackknife_ci`; Fisher-z for ``scale_r``):
+        each replicate zeroes one item's row of ``weights``.
+
+    Returns
+    -------
+    list of tuple
+        ``(metric, value, ci_low, ci_high)``.
+    """
+    observed = np.asarray(observed, dtype=float)
+    a, b = np.triu_indices(observed.shape[0], k=1)
+
+    def figures(w: np.ndarray) -> tuple[float, float]:
+        pred = composite_correlations(item_r, w)[a, b]
+        ok = np.isfinite(pred) & np.isfinite(observed[a, b])
+        return pearson(pred[ok], observed[a, b][ok]), float(np.abs(pred[ok] - observed[a, b][ok]).mean())
+
+    r, mae = figures(weights)
+    cis: dict[str, tuple[float, float]] = {}
+    if intervals:
+        reps = np.array([figures(np.where(np.arange(len(weights))[:, None] == i, 0.0, weights))
+                         for i in range(len(weights))])
+        cis = {"scale_r": jackknife_ci(r, reps[:, 0], fisher=True), "scale_mae": jackknife_ci(mae, reps[:, 1],
+                                                                                              bounds=(0.0, 2.0))}
+    return [(m, v, *cis.get(m, _NAN_CI)) for m, v in (("scale_r", r), ("scale_mae", mae))]
