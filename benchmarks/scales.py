@@ -16,9 +16,12 @@ Targets (issue 9), on ../shared/data:
 Writes benchmarks/results/scales.json and scales.md. Never reads the acceptance holdout.
 
 Usage:
-    python benchmarks/scales.py [--skip-mpnet] [--skip-timing] [--only factors]
+    python benchmarks/scales.py [--skip-mpnet] [--skip-timing] [--only factors|facets|jangle|relabel]
 
-``--only factors`` reruns the semantic factor analysis alone and updates it in the existing results.
+``--only factors`` (``--only facets``) reruns the semantic factor analysis (the facet correlations, with
+every predictor side by side) alone and updates it in the existing results; ``--only jangle`` the
+jingle-jangle section with its timing (every content similarity side by side); ``--only relabel``
+the relabeling of the 450 scales.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from sklearn.metrics import roc_auc_score
 
 import traitlens
 from traitlens.analysis.jinglejangle import classify_pairs
-from traitlens.analysis.scales import scale_content
+from traitlens.analysis.scales import CONTENT_METHODS, content_similarity, scale_content
 from traitlens.analysis.similarity import cosine_matrix
 from traitlens.analysis.structure import agreement, assign_items, efa, match_factors
 from traitlens.constructs.exemplars import exemplar_source
@@ -48,7 +51,6 @@ from traitlens.constructs.inventory import load_inventory
 from traitlens.constructs.scales import load_scales
 from traitlens.datasets import load_responses
 from traitlens.engine import FACTOR_METHODS, item_correlations, scale_similarity, semantic_factors
-from traitlens.psychometrics import scale_correlations_from_items
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -78,8 +80,14 @@ def jangle_truth(collection: Any) -> dict[str, np.ndarray]:
 
 
 def auc_without_shared(collection: Any, item_vectors: np.ndarray, center: np.ndarray | None, signed: bool,
-                       content: np.ndarray, truth: dict[str, np.ndarray]) -> dict[str, Any]:
-    """AUC of the 212 pairs' content similarity without their shared items vs different-label no-shared pairs."""
+                       content: np.ndarray, truth: dict[str, np.ndarray], method: str = "mean") -> dict[str, Any]:
+    """AUC of the 212 pairs' content similarity without their shared items vs different-label no-shared pairs.
+
+    A pair whose smaller scale lies wholly inside the other (or whose item sets are identical) has
+    nothing left to compare once the shared items are removed: it is left out (``n_skipped_contained``;
+    ``benchmarks/jangle_content.py`` also scores them asymmetrically). ``method``: the content
+    similarity (:func:`traitlens.analysis.scales.content_similarity`) — the same as ``content``'s.
+    """
     frame = collection.frame
     where = {item: i for i, item in enumerate(collection.items["item"])}
     scales = collection.scales
@@ -95,8 +103,7 @@ def auc_without_shared(collection: Any, item_vectors: np.ndarray, center: np.nda
         w = np.zeros((2, len(where)))
         for row, r in enumerate(rest):
             w[row, r["item"].map(where).to_numpy()] = r["key"].fillna(1).to_numpy() if signed else 1
-        c = scale_content(item_vectors, w, center)
-        values.append(float(c[0] @ c[1]))
+        values.append(float(content_similarity(item_vectors, w, center, method)[0][0, 1]))
     negatives = content[truth["a"], truth["b"]][truth["negative"]]
     y = np.r_[np.ones(len(values)), np.zeros(len(negatives))]
     with_shared = content[truth["a"], truth["b"]][truth["different"]]
@@ -112,7 +119,17 @@ def rule_figures(pairs: pd.DataFrame, truth: dict[str, np.ndarray]) -> dict[str,
             "n_jangle": int(jangle.sum()), "n_jingle": int((pairs["type"] == "jingle").sum())}
 
 
+#: The default content of ``traitlens.jingle_jangle`` (percentile rule): its sensitivity grid is reported.
+JANGLE_DEFAULT = "unsigned/reference/pairwise"
+
+
 def jingle_jangle_suite(encoder: Any) -> dict[str, Any]:
+    """Jangle truth figures for every content similarity (aggregation × centring × keying), both rules.
+
+    Rows ``signed|unsigned/reference|collection|none/pairwise|mean``; the percentile-rule sensitivity grid
+    for :data:`JANGLE_DEFAULT` and the difference-rule grid for ``unsigned/reference/mean`` (the content
+    ``jingle_jangle`` uses with the difference rule).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         collection = load_scales(wulff_table())
@@ -126,24 +143,30 @@ def jingle_jangle_suite(encoder: Any) -> dict[str, Any]:
     vectors = encoder.encode(items)
     centres = {"reference": encoder.encode(reference_texts()).mean(axis=0), "collection": vectors.mean(axis=0),
                "none": None}
-    for center, centre in centres.items():
-        for signed in (False, True):
-            sim, _ = scale_similarity(collection, encoder, signed=signed, center=center)
-            key = f"{'signed' if signed else 'unsigned'}/{center}"
-            out["content"][key] = auc_without_shared(collection, vectors, centre, signed, sim.content, truth)
-            for rule in ("percentile", "difference"):
-                pairs, cuts = classify_pairs(sim, rule)
-                out["content"][key][rule] = {**rule_figures(pairs, truth), "thresholds": cuts}
-            if key == "unsigned/reference":
-                grid = []
-                for pc in (0.80, 0.90, 0.95, 0.98, 0.99):
-                    for pl in (0.80, 0.90, 0.95, 0.99):
-                        pairs, _ = classify_pairs(sim, "percentile", content_percentile=pc, label_percentile=pl)
-                        grid.append({"content_percentile": pc, "label_percentile": pl, **rule_figures(pairs, truth)})
-                out["sensitivity_grid"] = grid
-                for d in (0.2, 0.3, 0.4):
-                    pairs, _ = classify_pairs(sim, "difference", difference=d)
-                    out.setdefault("difference_grid", []).append({"difference": d, **rule_figures(pairs, truth)})
+    for method in CONTENT_METHODS:
+        for center, centre in centres.items():
+            for signed in (False, True):
+                sim, _ = scale_similarity(collection, encoder, signed=signed, center=center, content=method)
+                key = f"{'signed' if signed else 'unsigned'}/{center}/{method}"
+                out["content"][key] = auc_without_shared(collection, vectors, centre, signed, sim.content, truth,
+                                                         method)
+                for rule in ("percentile", "difference"):
+                    pairs, cuts = classify_pairs(sim, rule)
+                    out["content"][key][rule] = {**rule_figures(pairs, truth), "thresholds": cuts}
+                if key == JANGLE_DEFAULT:
+                    grid = []
+                    for pc in (0.80, 0.90, 0.95, 0.98, 0.99):
+                        for pl in (0.80, 0.90, 0.95, 0.99):
+                            pairs, _ = classify_pairs(sim, "percentile", content_percentile=pc, label_percentile=pl)
+                            grid.append({"content_percentile": pc, "label_percentile": pl,
+                                         **rule_figures(pairs, truth)})
+                    out["sensitivity_grid"] = grid
+                    out["sensitivity_grid_content"] = key
+                if key == "unsigned/reference/mean":
+                    for d in (0.2, 0.3, 0.4):
+                        pairs, _ = classify_pairs(sim, "difference", difference=d)
+                        out.setdefault("difference_grid", []).append({"difference": d, **rule_figures(pairs, truth)})
+                    out["difference_grid_content"] = key
     return out
 
 
@@ -200,8 +223,11 @@ def factor_suite(encoder: Any, inventories: tuple[tuple[str, str | None], ...] =
             labels = [pd.Series(theory)[assign_items(human) == j].mode().iloc[0] for j in range(5)]
             res["human_vs_theory"] = agreement(assign_items(human), theory)
         iu = np.triu_indices(len(texts), k=1)
-        for method in FACTOR_METHODS:
+        keyed = {"scales": theory, "keys": inv["key"].to_numpy(dtype=float)}
+        for method in ("membership+keys", *FACTOR_METHODS):
             kwargs = {"pool": pool, "head": heads.trained[id(ctx)] if method == "head" else None}
+            if method == "membership+keys":  # the default of traitlens.factors for items with scales and keys
+                method, kwargs = "membership", {**kwargs, **keyed}
             auto, _ = semantic_factors(texts, encoder, method, **kwargs)
             five, _ = semantic_factors(texts, encoder, method, n_factors=5, **kwargs)
             m: dict[str, Any] = {"parallel_analysis_n_factors": auto.n_factors, "null_dim": auto.parallel.dim,
@@ -214,26 +240,31 @@ def factor_suite(encoder: Any, inventories: tuple[tuple[str, str | None], ...] =
                 m["five_factor"]["tucker_phi_mean"] = float(match["phi"].mean())
                 m["five_factor"]["tucker_phi"] = {labels[int(b)]: round(float(phi), 4)
                                                   for b, phi in zip(match["factor_b"], match["phi"], strict=True)}
-                r = head_r if method == "head" else _factored(texts, encoder, method, pool)
+                r = head_r if method == "head" else _factored(texts, encoder, method, pool,
+                                                              **(keyed if "scales" in kwargs else {}))
                 m["item_r_vs_observed"] = float(np.corrcoef(r[iu], observed[iu])[0, 1])
-            res[method] = m
+            res["membership+keys" if "scales" in kwargs else method] = m
         out[name] = res
     return out
 
 
-def _factored(texts: list[str], encoder: Any, method: str, pool: pd.DataFrame) -> np.ndarray:
-    """The matrix that ``semantic_factors`` factors for ``method`` (not head)."""
+def _factored(texts: list[str], encoder: Any, method: str, pool: pd.DataFrame, **keyed: Any) -> np.ndarray:
+    """The matrix that ``semantic_factors`` factors for ``method`` (not head); ``keyed``: scales and keys."""
     if method == "membership":
         from traitlens.analysis.structure import membership_correlations
         from traitlens.constructs.taxonomy import load_taxonomy
         from traitlens.engine import CORRELATION_TAXONOMY, profile_correlations
 
         runs = profile_correlations(texts, encoder, pool, load_taxonomy(CORRELATION_TAXONOMY))
-        return membership_correlations(*(run.profile for run in runs))
+        return membership_correlations(*(run.profile for run in runs), **keyed)
     return item_correlations(texts, encoder, method, pool=pool)[0]
 
 
-def facet_suite(encoder: Any) -> dict[str, Any]:
+FINETUNED = ROOT / ".models" / "finetune-shared"
+
+
+def facet_truth() -> dict[str, Any]:
+    """IPIP-NEO-300 facet items (texts, items × facets key matrix) and both observed facet matrices."""
     inv = load_inventory("ipip-neo-300").frame
     facets = inv[inv["level"] == "facet"].reset_index(drop=True)
     names = list(dict.fromkeys(facets["scale"]))
@@ -248,31 +279,145 @@ def facet_suite(encoder: Any) -> dict[str, Any]:
     neo = pd.read_csv(DATA / "neo_pi_r_facet_correlations" / "neo_facet_cor.csv", index_col=0)
     neo_obs = neo.loc[[next(i for i in neo.index if i.startswith(code[n])) for n in names],
                       [code[n] for n in names]].to_numpy()
-    iu = np.triu_indices(len(names), k=1)
     texts = list(dict.fromkeys(facets["text"]))
     where = {t: i for i, t in enumerate(texts)}
-    members = {n: pd.Series(rows["key"].to_numpy(dtype=float), index=rows["text"].map(where).to_numpy())
-               for n, rows in facets.groupby("scale", sort=False)}
-    pool = exemplar_source("builtin", None)
-    out: dict[str, Any] = {"n_facets": len(names), "n_pairs": int(len(iu[0]))}
+    weights = np.zeros((len(texts), len(names)))
+    for j, n in enumerate(names):
+        rows = facets[facets["scale"] == n]
+        weights[rows["text"].map(where).to_numpy(), j] = rows["key"].to_numpy(dtype=float)
+    domains = load_inventory("ipip-neo-300").items.drop_duplicates("text").set_index("text").loc[texts]
+    return {"names": names, "texts": texts, "weights": weights, "ipip": ipip_obs, "neo": neo_obs,
+            "domain": domains["factor"].tolist(), "domain_key": domains["factor_key"].to_numpy(dtype=float)}
+
+
+def _composite(r: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Composite-formula scale correlations (unit diagonal), as ``psychometrics.scale_correlations_from_items``."""
+    r = r.copy()
+    np.fill_diagonal(r, 1.0)
+    cov = weights.T @ r @ weights
+    d = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
+    return cov / np.outer(d, d)
+
+
+def facet_predictions(encoder: Any, truth: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Every facet-correlation predictor of the side-by-side table (30 × 30 matrices), leakage-guarded.
+
+    Exemplars: other inventories only, through the leakage guard (``ProfileMethod``'s pool; the
+    IPIP-NEO-300 items are never exemplars of themselves); the head is trained without any data set
+    whose items the guard matches to the IPIP-NEO-300 (``HeadMethod``). Each composite applies the
+    facets' keys to the predicted item correlations (composite formula).
+    """
+    from traitlens.analysis.structure import keyed_signs, membership_correlations
+    from traitlens.constructs.taxonomy import load_taxonomy
+    from traitlens.engine import CORRELATION_TAXONOMY, profile_correlations
+    from traitlens.evaluation.methods import HeadMethod, MethodContext
+
+    texts, w = truth["texts"], truth["weights"]
+    ctx = MethodContext(encoder, texts, inventory="ipip-neo-300", data_dir=DATA)
+    heads = HeadMethod()
+    pool = heads._pool(ctx)
+    head_r = heads.item_correlations(texts, ctx)
+    profiles = [run.profile for run in profile_correlations(texts, encoder, pool, load_taxonomy(CORRELATION_TAXONOMY))]
+    contrast = np.hstack([np.nan_to_num(p.contrast) for p in profiles])
+    own = np.argmax(np.abs(w), axis=1)  # each IPIP-NEO-300 item is in one facet
+    scales, keys = own.tolist(), w[np.arange(len(w)), own]
+    vectors = encoder.encode(texts)
+    profile_r = cosine_matrix(contrast, contrast)
+    domains = contrast[:, :5] - contrast[:, :5].mean(axis=1, keepdims=True)
+    values, u = np.linalg.eigh(head_r)
+    general = (u[:, -1:] * values[-1]) @ u[:, -1:].T
+    scale_vectors = w.T @ contrast
+    cross = head_r - np.diag(np.diag(head_r))
+    mean_cross = (w.T @ cross @ w) / (np.abs(w).T @ (1 - np.eye(len(w))) @ np.abs(w))
+    within = np.sqrt(np.clip(np.diag(mean_cross), 1e-3, None))
+    raw = scale_content(vectors, (w != 0).T.astype(float))
+    by_domain = {"scales": truth["domain"], "keys": truth["domain_key"]}
+    domain_signed = keyed_signs(domains, **by_domain) * np.abs(domains)
+    out = {"composite/head": _composite(head_r, w), "composite/profile": _composite(profile_r, w),
+           "composite/cosine": _composite(cosine_matrix(vectors, vectors), w),
+           "composite/membership": _composite(membership_correlations(*profiles), w),
+           "composite/membership+keys": _composite(membership_correlations(*profiles, scales=scales, keys=keys), w),
+           "composite/head minus its first principal component": _composite(head_r - general, w),
+           "composite/domain contrasts minus their item mean": _composite(cosine_matrix(domains, domains), w),
+           "composite/membership, signs from the domain keys": _composite(
+               membership_correlations(*profiles, **by_domain), w),
+           "composite/domain contrasts minus their item mean, signs from the domain keys": _composite(
+               cosine_matrix(domain_signed, domain_signed), w),
+           "disattenuated mean cross-item head r": mean_cross / np.outer(within, within),
+           "scale vectors (keyed sum of contrasts): cosine": cosine_matrix(scale_vectors, scale_vectors),
+           "scale vectors (keyed sum of contrasts): row-centred (Pearson)": np.corrcoef(scale_vectors),
+           "baseline/raw_cosine_of_scale_means": cosine_matrix(raw, raw)}
+    return out
+
+
+def facet_suite(encoder: Any, finetuned: Path | None = None) -> dict[str, Any]:
+    """Facet correlations of the IPIP-NEO-300 predicted from item texts, many predictors side by side.
+
+    Targets: r >= .80 against the IPIP-NEO-300 observed facet correlations (435 pairs). NEO-PI-R facet
+    correlations are compared from the same IPIP-NEO-300 item texts (NEO-PI-R items are not public):
+    it is the development set of the new predictors here, but it shares the item texts with the target,
+    so it is not independent of it. ``finetuned``: folder of a fine-tuned model whose rows are added
+    (``.models/finetune-shared/all``, MiniLM fine-tuned on item pairs of big5/bfi/spi/adjectives/
+    bainbridge; its training items overlap the IPIP-NEO-300, see ``overlap``).
+    """
+    truth = facet_truth()
+    iu = np.triu_indices(len(truth["names"]), k=1)
 
     def score(pred: np.ndarray) -> dict[str, float]:
-        return {"r_ipip_neo_300": float(np.corrcoef(pred[iu], ipip_obs[iu])[0, 1]),
-                "r_neo_pi_r": float(np.corrcoef(pred[iu], neo_obs[iu])[0, 1]),
-                "mae_ipip_neo_300": float(np.abs(pred[iu] - ipip_obs[iu]).mean())}
+        return {"r_ipip_neo_300": float(np.corrcoef(pred[iu], truth["ipip"][iu])[0, 1]),
+                "r_neo_pi_r": float(np.corrcoef(pred[iu], truth["neo"][iu])[0, 1]),
+                "mae_ipip_neo_300": float(np.abs(pred[iu] - truth["ipip"][iu]).mean())}
 
-    for method in ("head", "profile", "cosine"):
-        r, _ = item_correlations(texts, encoder, method, pool=pool)
-        pred = scale_correlations_from_items(pd.DataFrame(r), {n: pd.Series(k.to_numpy(), index=k.index)
-                                                               for n, k in members.items()}).to_numpy()
-        out[f"composite/{method}"] = score(pred)
-    vectors = encoder.encode(texts)
-    weights = np.zeros((len(names), len(texts)))
-    for i, n in enumerate(names):
-        weights[i, members[n].index] = 1.0
-    raw = scale_content(vectors, weights)
-    out["baseline/raw_cosine_of_scale_means"] = score(cosine_matrix(raw, raw))
+    out: dict[str, Any] = {"n_facets": len(truth["names"]), "n_pairs": int(len(iu[0])),
+                           "observed_r_ipip_vs_neo_pi_r": float(np.corrcoef(truth["ipip"][iu], truth["neo"][iu])[0, 1])}
+    preds = facet_predictions(encoder, truth)
+    out.update({name: score(pred) for name, pred in preds.items()})
+    z = {k: (v[iu] - v[iu].mean()) / v[iu].std() for k, v in preds.items()}
+    combo = ("composite/domain contrasts minus their item mean", "composite/membership", "composite/membership+keys")
+    mean = np.zeros_like(preds["composite/head"])
+    mean[iu] = sum(z[c] for c in combo) / len(combo)
+    out["ensemble: mean z of domain contrasts, membership, membership+keys (picked on NEO-PI-R, mpnet)"] = {
+        **score(mean + mean.T), "mae_ipip_neo_300": None}  # z units: no MAE
+    if finetuned is not None:
+        from traitlens.evaluation.leakage import exclude_overlaps, normalise_text
+
+        name = f"finetune-shared/{finetuned.name}"
+        tuned = facet_predictions(traitlens.load_encoder(str(finetuned)), truth)
+        for key in ("composite/head", "composite/cosine", "composite/membership", "composite/membership+keys",
+                    "composite/domain contrasts minus their item mean"):
+            out[f"fine-tuned {name}: {key}"] = score(tuned[key])
+        seen = pd.read_csv(finetuned / "split.csv")["text"].tolist()
+        kept, _ = exclude_overlaps(truth["texts"], seen)
+        out["overlap"] = {"finetune_items": len(seen),
+                          "ipip_neo_300_items_verbatim": len({normalise_text(t) for t in truth["texts"]}
+                                                             & {normalise_text(t) for t in seen}),
+                          "finetune_items_guard_matched": len(seen) - len(kept)}
     return out
+
+
+def facet_markdown(fc: dict[str, Any]) -> list[str]:
+    """The facet-correlation table of one model."""
+    lines = [f"### Facet correlations ({fc['n_facets']} IPIP-NEO-300 facets, {fc['n_pairs']} pairs; target r ≥ .80)",
+             ""]
+    if "observed_r_ipip_vs_neo_pi_r" in fc:
+        lines += ["Exemplars from other inventories only (leakage guard), head trained without the data sets whose "
+                  "items match the IPIP-NEO-300; composites apply the facets' keys. NEO-PI-R was the development set "
+                  "of the new rows, but its correlations are predicted from the same IPIP-NEO-300 item texts (its own "
+                  "items are not public), so it is not independent of the target. Observed IPIP-NEO-300 vs NEO-PI-R "
+                  f"facet correlations agree at r = {fc['observed_r_ipip_vs_neo_pi_r']:.3f}.", ""]
+    lines += ["| predictor | r vs IPIP-NEO-300 observed | r vs NEO-PI-R | MAE (IPIP) |", "|---|---|---|---|"]
+    for key, v in fc.items():
+        if isinstance(v, dict) and "r_ipip_neo_300" in v:
+            mae = "–" if v["mae_ipip_neo_300"] is None else f"{v['mae_ipip_neo_300']:.3f}"
+            lines.append(f"| {key} | {v['r_ipip_neo_300']:.3f} | {v['r_neo_pi_r']:.3f} | {mae} |")
+    if "overlap" in fc:
+        o = fc["overlap"]
+        lines += ["", f"Fine-tuned model's training items: {o['finetune_items']}; IPIP-NEO-300 items among them "
+                  f"verbatim (normalised text): {o['ipip_neo_300_items_verbatim']} of 300; training items the "
+                  f"leakage guard matches to an IPIP-NEO-300 item: {o['finetune_items_guard_matched']} — its rows are "
+                  "not leakage-free."]
+    lines.append("")
+    return lines
 
 
 def relabel_suite(encoder: Any) -> dict[str, Any]:
@@ -373,8 +518,11 @@ def factor_markdown(fa: dict[str, Any]) -> list[str]:
              "oblimin. Exemplars from other inventories only, through the leakage guard; the head trained without "
              "the scored data set. NMI/ARI: items' highest-loading factor vs their scales; φ: Tucker congruence "
              "with the 5-factor oblimin EFA of the observed item correlations after optimal matching.", "",
-             "`membership` (the default of `traitlens.factors`) factors the congruence of the items' signed construct "
-             "memberships (profile confidence × sign of the contrast, 5 domains + 30 facets); `profile` factors the "
+             "`membership+keys` (the default of `traitlens.factors` when the items have scales and keys) factors the "
+             "congruence of the items' signed construct memberships (profile confidence, 5 domains + 30 facets) with "
+             "each item's pole from its key and its scale's keyed direction (`analysis.structure.keyed_signs`; uses "
+             "the inventory's keys and scales, no responses); `membership` (the default without keys) takes the "
+             "pole from the sign of the item's own contrast; `profile` factors the "
              "cosine of the raw contrasts, whose first factor is desirability (all items lean to the desirable pole of "
              "every construct), so its factors do not follow content. PA null dim: the dimension of the space the "
              "correlations are cosines of.", ""]
@@ -385,7 +533,7 @@ def factor_markdown(fa: dict[str, Any]) -> list[str]:
         lines += [f"#### {name} ({res.get('n_items', 50)} items; responses: {res['responses'] or 'none'})", "",
                   "| predictor | PA factors (null dim) | PA solution: NMI | 5 factors: NMI / ARI | mean φ | "
                   "φ per factor | item r vs observed |", "|---|---|---|---|---|---|---|"]
-        for method in [m for m in ("membership", "head", "profile", "cosine") if m in res]:
+        for method in [m for m in ("membership+keys", "membership", "head", "profile", "cosine") if m in res]:
             m = res[method]
             f5 = m["five_factor"]
             per = ", ".join(f"{k[:4]} {v:.2f}" for k, v in f5.get("tucker_phi", {}).items())
@@ -401,53 +549,65 @@ def factor_markdown(fa: dict[str, Any]) -> list[str]:
     return lines
 
 
+def jangle_markdown(res: dict[str, Any]) -> list[str]:
+    """The jingle-jangle section of one model (and the CLI timing when measured)."""
+    jj = res["jingle_jangle"]
+    grid_content = jj.get("sensitivity_grid_content", "unsigned/reference")
+    lines = ["### Jingle-jangle on wulff_ipip_scales "
+             f"({jj['n_scales']} scales, {jj['n_labels']} labels, {jj['n_different_label_pairs']} different-label "
+             f"pairs, {jj['n_jangle_truth']} share ≥ half their items)", "",
+             "Content: `keying/centring/aggregation`; `pairwise` = mean cosine of the scales' item pairs (the default "
+             "of `traitlens.jingle_jangle` with the percentile rule), `mean` = cosine of the mean item vectors (its "
+             "default with the difference rule, whose fixed δ needs content on the cosine scale). Pairs whose smaller "
+             "scale lies wholly inside the other have nothing left without the shared items and are left out of the "
+             "AUC (`benchmarks/jangle_content.md` scores them asymmetrically and chooses the measure on a split).", "",
+             "| content | AUC without shared items (target ≥ .90) | AUC with shared | percentile rule: recall of "
+             "the 212 / flagged (target ≥ .80 / ≤ .05) | difference rule: recall / flagged |",
+             "|---|---|---|---|---|"]
+    for key, v in jj["content"].items():
+        p, d = v["percentile"], v["difference"]
+        lines.append(f"| {key} | {v['auc_without_shared']:.3f} (n = {v['n_positive']}; {v['n_skipped_contained']} "
+                     f"contained pairs skipped) | {v['auc_with_shared']:.3f} | {p['recall_212']:.3f} / "
+                     f"{p['flagged_share_different_label']:.4f} | {d['recall_212']:.3f} / "
+                     f"{d['flagged_share_different_label']:.4f} |")
+    lines += ["", f"Sensitivity grid ({grid_content}, percentile rule): recall of the 212 / share of "
+              "different-label pairs flagged as jangle", "",
+              "| content pct \\ label pct | " + " | ".join(str(p) for p in (0.8, 0.9, 0.95, 0.99)) + " |",
+              "|---|---|---|---|---|"]
+    for pc in (0.8, 0.9, 0.95, 0.98, 0.99):
+        cells = [g for g in jj["sensitivity_grid"] if g["content_percentile"] == pc]
+        lines.append(f"| {pc} | " + " | ".join(f"{g['recall_212']:.3f} / {g['flagged_share_different_label']:.4f}"
+                                                for g in cells) + " |")
+    lines += ["", f"Difference rule ({jj.get('difference_grid_content', 'unsigned/reference')}): " + "; ".join(
+        f"δ = {g['difference']}: recall {g['recall_212']:.3f}, flagged {g['flagged_share_different_label']:.4f}"
+        for g in jj["difference_grid"]), ""]
+    if "timing" in res:
+        lines += [f"Run time of `traitlens jingle-jangle --all` on the 450 scales: cold "
+                  f"{res['timing']['cold_s']} s (fresh process, empty cache), warm {res['timing']['warm_s']} s "
+                  "(target < 60 s warm).", ""]
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = ["# Scale-level benchmark (issue 9)", "",
              f"traitlens {traitlens.__version__}; `python benchmarks/scales.py`; {results['elapsed_s']:.0f} s on a "
              "machine shared with other jobs (2 cores): compare times within this run only.", ""]
-    if "factors_elapsed_s" in results:
-        lines += [f"The semantic factor analysis was rerun alone (`python benchmarks/scales.py --only factors`, "
-                  f"{results['factors_elapsed_s']:.0f} s, same shared machine).", ""]
+    for part, what in (("factors", "The semantic factor analysis"), ("facets", "The facet correlations"),
+                       ("jangle", "The jingle-jangle section and its timing"), ("relabel", "The relabeling")):
+        if f"{part}_elapsed_s" in results:
+            lines += [f"{what} {'was' if part in ('factors', 'relabel') else 'were'} rerun alone "
+                      f"(`python benchmarks/scales.py --only {part}`, {results[f'{part}_elapsed_s']:.0f} s, "
+                      "same shared machine).", ""]
     for model, res in results["models"].items():
-        jj = res["jingle_jangle"]
-        lines += [f"## {model}", "", "### Jingle-jangle on wulff_ipip_scales "
-                  f"({jj['n_scales']} scales, {jj['n_labels']} labels, {jj['n_different_label_pairs']} different-label "
-                  f"pairs, {jj['n_jangle_truth']} share ≥ half their items)", "",
-                  "| content | AUC without shared items (target ≥ .90) | AUC with shared | percentile rule: recall of "
-                  "the 212 / flagged (target ≥ .80 / ≤ .05) | difference rule: recall / flagged |",
-                  "|---|---|---|---|---|"]
-        for key, v in jj["content"].items():
-            p, d = v["percentile"], v["difference"]
-            lines.append(f"| {key} | {v['auc_without_shared']:.3f} (n = {v['n_positive']}; {v['n_skipped_contained']} "
-                         f"contained pairs skipped) | {v['auc_with_shared']:.3f} | {p['recall_212']:.3f} / "
-                         f"{p['flagged_share_different_label']:.4f} | {d['recall_212']:.3f} / "
-                         f"{d['flagged_share_different_label']:.4f} |")
-        lines += ["", "Sensitivity grid (unsigned/reference, percentile rule): recall of the 212 / share of "
-                  "different-label pairs flagged as jangle", "",
-                  "| content pct \\ label pct | " + " | ".join(str(p) for p in (0.8, 0.9, 0.95, 0.99)) + " |",
-                  "|---|---|---|---|---|"]
-        for pc in (0.8, 0.9, 0.95, 0.98, 0.99):
-            cells = [g for g in jj["sensitivity_grid"] if g["content_percentile"] == pc]
-            lines.append(f"| {pc} | " + " | ".join(f"{g['recall_212']:.3f} / {g['flagged_share_different_label']:.4f}"
-                                                    for g in cells) + " |")
-        lines += ["", "Difference rule: " + "; ".join(
-            f"δ = {g['difference']}: recall {g['recall_212']:.3f}, flagged {g['flagged_share_different_label']:.4f}"
-            for g in jj["difference_grid"]), ""]
-        if "timing" in res:
-            lines += [f"Run time of `traitlens jingle-jangle --all` on the 450 scales: cold "
-                      f"{res['timing']['cold_s']} s (fresh process, empty cache), warm {res['timing']['warm_s']} s "
-                      "(target < 60 s warm).", ""]
+        lines += [f"## {model}", ""] + jangle_markdown(res)
         lines += factor_markdown(res["factors"])
-        fc = res["facets"]
-        lines += [f"### Facet correlations ({fc['n_facets']} IPIP-NEO-300 facets, {fc['n_pairs']} pairs; "
-                  "target r ≥ .80)",
-                  "", "| predictor | r vs IPIP-NEO-300 observed | r vs NEO-PI-R | MAE (IPIP) |", "|---|---|---|---|"]
-        for key, v in fc.items():
-            if isinstance(v, dict):
-                lines.append(f"| {key} | {v['r_ipip_neo_300']:.3f} | {v['r_neo_pi_r']:.3f} | "
-                             f"{v['mae_ipip_neo_300']:.3f} |")
+        if "factors_finetuned_lodo_ipip50" in res:
+            lines += ["Fine-tuned MiniLM trained without the IPIP-50/BIG5 data "
+                      "(`.models/finetune-shared/lodo-ipip50`), same suite:", ""]
+            lines += factor_markdown(res["factors_finetuned_lodo_ipip50"])[6:]
+        lines += facet_markdown(res["facets"])
         rl = res["relabel"]
-        lines += ["", "### Relabeling the 450 scales (percentile-rule fallacies with the original cut-offs)", "",
+        lines += ["### Relabeling the 450 scales (percentile-rule fallacies with the original cut-offs)", "",
                   "| method | clusters (criterion) | labels before → after | jangles before → after | "
                   "jingles before → after |", "|---|---|---|---|---|"]
         for method, v in rl.items():
@@ -477,7 +637,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-mpnet", action="store_true")
     parser.add_argument("--skip-timing", action="store_true")
-    parser.add_argument("--only", choices=["factors"], default=None,
+    parser.add_argument("--only", choices=["factors", "facets", "jangle", "relabel"], default=None,
                         help="run only this part and update it in the existing results files")
     args = parser.parse_args()
     start = time.perf_counter()
@@ -496,7 +656,35 @@ def main() -> None:
             res = results["models"].setdefault(name, {})
             res["factors"] = factor_suite(encoder)
             res["factors_elapsed_s"] = round(time.perf_counter() - begun, 1)
+            if name == "all-MiniLM-L6-v2" and (FINETUNED / "lodo-ipip50").is_dir():
+                # fine-tuned MiniLM trained without the IPIP-50/BIG5 data: the IPIP-50 rows only are honest
+                tuned = traitlens.load_encoder(str(FINETUNED / "lodo-ipip50"))
+                res["factors_finetuned_lodo_ipip50"] = factor_suite(tuned, (("ipip50", "big5"),))
             print(json.dumps({name: res["factors"]}, indent=1, default=str)[:4000], flush=True)
+            continue
+        if args.only == "jangle":
+            begun = time.perf_counter()
+            res = results["models"].setdefault(name, {})
+            if not args.skip_timing:
+                res["timing"] = timing(path)
+            res["jingle_jangle"] = jingle_jangle_suite(encoder)
+            res["jangle_elapsed_s"] = round(time.perf_counter() - begun, 1)
+            print("\n".join(jangle_markdown(res)), flush=True)
+            continue
+        if args.only == "facets":
+            begun = time.perf_counter()
+            res = results["models"].setdefault(name, {})
+            tuned = FINETUNED / "all" if name == "all-MiniLM-L6-v2" and (FINETUNED / "all").is_dir() else None
+            res["facets"] = facet_suite(encoder, tuned)
+            res["facets_elapsed_s"] = round(time.perf_counter() - begun, 1)
+            print("\n".join(facet_markdown(res["facets"])), flush=True)
+            continue
+        if args.only == "relabel":
+            begun = time.perf_counter()
+            res = results["models"].setdefault(name, {})
+            res["relabel"] = relabel_suite(encoder)
+            res["relabel_elapsed_s"] = round(time.perf_counter() - begun, 1)
+            print(json.dumps(res["relabel"], indent=1), flush=True)
             continue
         res = {}
         if not args.skip_timing:
@@ -511,7 +699,16 @@ def main() -> None:
         results["models"][name] = res
         print(json.dumps({name: {k: v for k, v in res.items()}}, indent=1, default=str)[:4000], flush=True)
     if args.only:
-        results["factors_elapsed_s"] = time.perf_counter() - start
+        # re-read what other parts wrote meanwhile; replace only this part
+        fresh = json.loads(previous.read_text()) if previous.exists() else {"models": {}, "elapsed_s": 0.0}
+        part = {"factors": ("factors", "factors_elapsed_s", "factors_finetuned_lodo_ipip50"),
+                "facets": ("facets", "facets_elapsed_s"),
+                "jangle": ("jingle_jangle", "timing", "jangle_elapsed_s"),
+                "relabel": ("relabel", "relabel_elapsed_s")}[args.only]
+        for name, res in results["models"].items():
+            fresh["models"].setdefault(name, {}).update({k: res[k] for k in part if k in res})
+        fresh[f"{args.only}_elapsed_s"] = time.perf_counter() - start
+        results = fresh
     else:
         results["elapsed_s"] = time.perf_counter() - start
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -404,33 +404,52 @@ def scale_heatmap(pairs: pd.DataFrame, value: str = "content_similarity", title:
                              hovertemplate="%{y}<br>× %{x}<br>" + name + " = %{z:.3f}<extra></extra>")
 
 
+#: Up to this many scales, :func:`scale_map` writes each scale's name next to its point (readable as PNG/SVG).
+MAP_NAMED_POINTS_MAX = 80
+
+
 def scale_map(coordinates: pd.DataFrame, title: str | None = None) -> go.Figure:
     """2-D map of items or scales coloured by construct, with hover text.
 
     Parameters
     ----------
     coordinates : DataFrame
-        ``name, x, y, group`` and optionally ``text`` (hover), e.g. from
-        :func:`traitlens.analysis.scales.map_coordinates`.
+        ``name, x, y, group`` and optionally ``text`` (hover), e.g. from :func:`traitlens.scale_map`
+        (whose ``attrs["provenance"]["map"]`` names the method and level).
     title : str, optional
+        Default: what is mapped, how, and how many points and groups.
 
     Returns
     -------
     plotly.graph_objects.Figure
+        One trace per group (legend entry, up to 60 groups); hovering a point shows its name, group
+        and text; scale maps of up to :data:`MAP_NAMED_POINTS_MAX` scales also name each point.
+        Provenance in ``layout.meta`` and the footer.
     """
     import plotly.graph_objects as go
 
     missing = {"name", "x", "y", "group"} - set(coordinates.columns)
     if missing:
         raise InputError(f"map coordinates lack columns {sorted(missing)}")
+    provenance = get_provenance(coordinates)
+    record = provenance.get("map", {})
+    level = record.get("level", "item")
+    named = level == "scale" and len(coordinates) <= MAP_NAMED_POINTS_MAX
     fig = go.Figure()
     for group, rows in coordinates.groupby("group", sort=True):
         hover = rows["text"] if "text" in rows else rows["name"]
-        fig.add_trace(go.Scatter(x=rows["x"], y=rows["y"], mode="markers", name=_wrap(str(group), 30),
-                                 text=[f"{n}<br>{_wrap(str(h), 80)}" for n, h in zip(rows["name"], hover, strict=True)],
-                                 hoverinfo="text", marker={"size": 7, "opacity": 0.8}))
-    method = coordinates.attrs.get("map", {}).get("method", "")
-    fig.update_layout(title=title or f"Map ({method})" if method else title, xaxis_title="dimension 1",
-                      yaxis_title="dimension 2", template="plotly_white", meta=get_provenance(coordinates))
-    provenance = get_provenance(coordinates)
-    return _footer(fig, provenance) if provenance else fig
+        fig.add_trace(go.Scatter(
+            x=rows["x"], y=rows["y"], mode="markers+text" if named else "markers", name=_wrap(str(group), 30),
+            text=[_wrap(str(n), 20) for n in rows["name"]] if named else None, textposition="top center",
+            textfont={"size": 9},
+            hovertext=[f"<b>{n}</b> ({_wrap(str(group), 40)})<br>{_wrap(str(h), 80)}" if str(h) != str(group)
+                       else f"<b>{n}</b><br>{_wrap(str(h), 80)}" for n, h in zip(rows["name"], hover, strict=True)],
+            hoverinfo="text", marker={"size": 8 if level == "scale" else 6, "opacity": 0.8}))
+    kind = {"scale": "scales (content embeddings, coloured by label)",
+            "item": "items (coloured by scale)"}.get(level, "points")
+    method = str(record.get("method", "")).upper()
+    default = f"Map of {len(coordinates)} {kind}" + (f" · {method}" if method else "")
+    fig.update_layout(title=title or default, xaxis_title="dimension 1", yaxis_title="dimension 2",
+                      template="plotly_white", width=900, height=700, margin={"b": 110},
+                      showlegend=coordinates["group"].nunique() <= 60)
+    return _footer(fig, provenance)

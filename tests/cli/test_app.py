@@ -27,8 +27,8 @@ COMMANDS = [path for path, _ in walk(typer.main.get_command(app))]
 def test_the_commands():
     assert [" ".join(p) for p in COMMANDS] == ["", "similarity", "profile", "assign", "correlate", "evaluate",
                                                "finetune", "train-head", "taxonomies", "inventories", "jingle-jangle",
-                                               "factors", "serve", "explain", "distill", "cache",
-                                               "cache info", "cache clear"]
+                                               "factors", "relabel", "short-form", "map", "serve", "explain",
+                                               "distill", "cache", "cache info", "cache clear"]
 
 
 def test_version(run):

@@ -36,7 +36,8 @@ def load_named(spec: str | Path, *, kind: str, package: str, builtin_suffix: str
         return from_table(path) if suffix in {".csv", ".tsv"} else from_yaml(path)
     known = builtin_names(package, builtin_suffix)
     if spec not in known:
-        raise InputError(f"unknown {kind} {spec!r}; built-in {kind}s: {', '.join(known)} "
+        plural = {"taxonomy": "taxonomies", "inventory": "inventories"}.get(kind, f"{kind}s")
+        raise InputError(f"unknown {kind} {spec!r}; built-in {plural}: {', '.join(known)} "
                          "(or pass the path of a .yaml or .csv file)")
     return _load_builtin(package, f"{spec}{builtin_suffix}", from_table if builtin_suffix == ".csv" else from_yaml)
 
