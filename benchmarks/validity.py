@@ -24,6 +24,7 @@ import pandas as pd
 
 import traitlens
 from traitlens.encoders import SentenceTransformerEncoder
+from traitlens.errors import InputError
 from traitlens.evaluation import available_methods, available_suites, run_suite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,35 +95,50 @@ def main() -> None:
         encoders.append(SentenceTransformerEncoder(mpnet_folder()))
     frames = []
     seen_baselines: set[str] = set()
+    skipped: list[dict[str, str]] = []
     for suite in args.suites:
         for encoder in encoders:
             for method in args.methods:
                 t0 = time.perf_counter()
-                result = run_suite(suite, method, encoder, data_dir=DATA, n_boot=args.n_boot, seed=0,
-                                   baselines=suite not in seen_baselines)
+                try:
+                    result = run_suite(suite, method, encoder, data_dir=DATA, n_boot=args.n_boot, seed=0,
+                                       baselines=suite not in seen_baselines)
+                except InputError as error:  # e.g. `tuned` without a fold adapter that never saw the suite
+                    print(f"{suite:<14} {method:<10} {encoder.name:<40} skipped: {error}", flush=True)
+                    skipped.append({"suite": suite, "method": method, "model": encoder.name, "reason": str(error)})
+                    continue
                 seen_baselines.add(suite)
                 frames.append(result.metrics)
                 print(f"{suite:<14} {method:<10} {encoder.name:<40} {time.perf_counter() - t0:6.1f} s", flush=True)
+    if not frames:
+        raise SystemExit("nothing measured: every suite × method × model was skipped")
     frame = pd.concat(frames, ignore_index=True)
     elapsed = time.perf_counter() - start
     models = {e.name: e.fingerprint for e in encoders}
     RESULTS.mkdir(parents=True, exist_ok=True)
     provenance = {"traitlens_version": traitlens.__version__, "models": models, "n_boot": args.n_boot, "seed": 0,
-                  "elapsed_s": elapsed}
+                  "elapsed_s": elapsed, "skipped": skipped}
     notes = []
     if args.merge and args.out.with_suffix(".json").exists():
         old = json.loads(args.out.with_suffix(".json").read_text())
         kept = pd.DataFrame(old["results"])
-        kept = kept[~kept["suite"].isin(args.suites)]
+        # replace only the rows this run measured (same suite, method and model); keep everything else
+        fresh = pd.MultiIndex.from_frame(frame[["suite", "method", "model"]].drop_duplicates())
+        kept = kept[~pd.MultiIndex.from_frame(kept[["suite", "method", "model"]]).isin(fresh)]
         frame = pd.concat([kept, frame], ignore_index=True)
         merged = old["provenance"].get("merged", []) + [{"suites": args.suites, "methods": args.methods,
-                                                          "elapsed_s": elapsed, "n_boot": args.n_boot}]
+                                                          "elapsed_s": elapsed, "n_boot": args.n_boot,
+                                                          "skipped": skipped}]
         provenance = {**old["provenance"], "merged": merged}
         elapsed = old["provenance"]["elapsed_s"]
         models = {**old["provenance"]["models"], **models}
     for m in provenance.get("merged", []):
-        notes.append(f"Suites {', '.join(m['suites'])} added with `--merge` ({m['elapsed_s']:.0f} s); the other rows "
-                     "are unchanged.")
+        notes.append(f"Methods {', '.join(m['methods'])} on suites {', '.join(m['suites'])} (re)measured with "
+                     f"`--merge` ({m['elapsed_s']:.0f} s); the other rows are unchanged.")
+    if "tuned" in set(frame["method"]):
+        notes.append("`tuned` rows use the fold adapters of `python benchmarks/finetune_adapter.py --train lodo-SUITE` "
+                     "(git-ignored, `.models/finetune-adapter`), each trained without the scored suite; where none is "
+                     "there the harness refuses `tuned` and this script skips it.")
     payload = {"provenance": provenance, "results": json.loads(frame.to_json(orient="records"))}
     text_md = markdown(frame, models, elapsed)
     if notes:
