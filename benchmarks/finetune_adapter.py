@@ -65,7 +65,7 @@ def train(name: str, args: argparse.Namespace, data_dir: Path, guard, acceptance
         datasets, scored = list(DATASETS), None
     else:
         suite = name.removeprefix("lodo-")
-        datasets = [d for d in DATASETS if d != shared.FOLDS[suite]]
+        datasets = [d for d in DATASETS if d != shared.FOLDS.get(suite)]  # a suite without responses: all
         scored = load_suite(suite, data_dir).texts
     pairs, counts = shared.training_data(datasets, data_dir, acceptance, guard, scored)
     settings = FinetuneSettings(max_steps=args.max_steps, max_minutes=args.minutes, batch_size=args.batch_size,
