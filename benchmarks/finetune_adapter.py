@@ -76,7 +76,8 @@ def train(name: str, args: argparse.Namespace, data_dir: Path, guard, acceptance
                       "responses, via traitlens.training.pairs.shared_item_pairs; duplicates merged)",
             "licence": "; ".join(f"{d}: {shared.LICENCES[d]}" for d in datasets), **shared.exclusion_notes(counts)}
     t0 = time.monotonic()
-    result = finetune(pairs, MODELS / name, settings=settings, data=data, guard_encoder=guard, overwrite=True)
+    result = finetune(pairs, MODELS / name, base=args.base, settings=settings, data=data, guard_encoder=guard,
+                      overwrite=True)
     record = result.record
     return {"model": str((MODELS / name).relative_to(ROOT)), "data": counts, "split": record["split"],
             "negations": record["negations"], "adapter": record["adapter"], "settings": record["settings"],
@@ -89,12 +90,13 @@ def train(name: str, args: argparse.Namespace, data_dir: Path, guard, acceptance
                         "note": "2 CPU cores shared with other engineers' processes"}}
 
 
-def score(suite: str, data_dir: Path, n_boot: int) -> dict:
+def score(suite: str, data_dir: Path, n_boot: int, base: str | None = None) -> dict:
     from traitlens.evaluation import run_suite
 
     folder = MODELS / f"lodo-{suite}"
     out: dict = {"adapter": str(folder.relative_to(ROOT))}
-    for label, model, methods in (("base", None, ("cosine", "profile", "head", "tuned")),
+    base_methods = ("cosine", "profile", "head", "tuned") if base is None else ("cosine", "profile", "head")
+    for label, model, methods in (("base", base, base_methods),
                                   ("adapted", folder, ("cosine", "profile", "head"))):
         for method in methods:
             t0 = time.monotonic()
@@ -235,6 +237,7 @@ def main() -> None:
     parser.add_argument("--n-boot", type=int, default=500)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tag", default="")
+    parser.add_argument("--base", default=None, help="base model (default: the bundled all-MiniLM-L6-v2)")
     parser.add_argument("--ship", metavar="RUN", help="copy RUN's adapter into the package with its model card")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -263,7 +266,7 @@ def main() -> None:
     if args.score:
         suites = args.suites or [p.name.removeprefix("lodo-") for p in sorted(MODELS.glob("lodo-*"))]
         for suite in suites:
-            result = score(suite, data_dir, args.n_boot)
+            result = score(suite, data_dir, args.n_boot, args.base)
             payload = load()
             payload["scores"][suite] = result
             save(payload)
