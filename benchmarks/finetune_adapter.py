@@ -109,9 +109,8 @@ def score(suite: str, data_dir: Path, n_boot: int, base: str | None = None) -> d
     return out
 
 
-#: Where shipped adapters live, and the name of the one for all-MiniLM-L6-v2.
+#: Where shipped adapters live.
 SHIPPED = ROOT / "src" / "traitlens" / "encoders" / "adapters"
-SHIPPED_NAME = "all-MiniLM-L6-v2-traitlens"
 #: Terms of the shared datasets (each ../shared/data/*/README.md).
 TERMS = {"big5": "openpsychometrics.org raw data, research use (CC BY-NC-SA 4.0 on its raw-data page); items IPIP, "
                  "public domain",
@@ -152,14 +151,22 @@ def selection_notes(payload: dict) -> list[str]:
         if lines else []
 
 
-def ship(run: str) -> None:
-    """Copy the adapter of ``run`` into the package with a model card (data, licences, exclusions, figures)."""
+def ship(run: str, base: str | None = None) -> None:
+    """Copy the adapter of ``run`` into the package with a model card (data, licences, exclusions, figures).
+
+    ``base``: the base model's folder (default: the bundled all-MiniLM-L6-v2, whose adapter is the default
+    correlation model); the adapter ships as ``<base folder name>-traitlens``.
+    """
     import shutil
+
+    base_name = Path(base).name if base else "all-MiniLM-L6-v2"
+    name = f"{base_name}-traitlens"
+    default = base is None
 
     payload = load()
     record = json.loads((MODELS / run / "training.json").read_text())
     SHIPPED.mkdir(parents=True, exist_ok=True)
-    target = SHIPPED / f"{SHIPPED_NAME}.npz"
+    target = SHIPPED / f"{name}.npz"
     shutil.copyfile(MODELS / run / "adapter.npz", target)
     card = (MODELS / run / "README.md").read_text()
     body = card[card.index("## Adapter"):]
@@ -167,15 +174,16 @@ def ship(run: str) -> None:
     data = info.get("data", {})
     adapter = record["adapter"]
     lines = [
-        f"# {SHIPPED_NAME}: all-MiniLM-L6-v2 with a LoRA adapter fine-tuned on item correlations",
+        f"# {name}: {base_name} with a LoRA adapter fine-tuned on item correlations",
         "",
-        "The default correlation model's encoder with a low-rank adapter trained so that item cosines follow",
-        "observed, signed item correlations. traitlens merges it into the bundled all-MiniLM-L6-v2 at load time",
+        f"{'The default correlation model' if default else base_name}'s encoder with a low-rank adapter trained so "
+        "that item cosines follow",
+        f"observed, signed item correlations. traitlens merges it into {base_name} at load time",
         "(plain torch; no peft). Use it as `traitlens.correlate(texts, method=\"tuned\")` /",
         "`traitlens correlate --method tuned` - the default of `correlate` and `predict_scales` for this model",
         "(`method=\"auto\"`): the adapted embeddings, then the correlation head trained over them",
-        f"(`traitlens/training/heads/{SHIPPED_NAME}.*`; `profile` where no head is shipped), or as a model",
-        f"everywhere: `model=\"{SHIPPED_NAME}\"` / `--model {SHIPPED_NAME}` (for correlations: fine-tuning",
+        f"(`traitlens/training/heads/{name}.*`; `profile` where no head is shipped), or as a model",
+        f"everywhere: `model=\"{name}\"` / `--model {name}` (for correlations: fine-tuning",
         "costs construct assignment, so keep the base model for `profile`/`assign`).",
         "",
         f"- file: `{target.name}`, {target.stat().st_size:,} bytes, checksum `{adapter['checksum']}`",
@@ -183,7 +191,8 @@ def ship(run: str) -> None:
         f"--lr {record['settings']['lr']} --max-steps {record['settings']['max_steps']} --minutes "
         f"{record['settings']['max_minutes']}` then `--ship {run}` (or `traitlens finetune --pairs PAIRS "
         f"--lora-rank {adapter['rank']} --lr {record['settings']['lr']} --out DIR`)",
-        f"- training wall time: {info.get('wall_s', '–')} s on 2 shared CPU cores (one torch thread)",
+        f"- training wall time: {info.get('wall_s', '–')} s on 2 CPU cores "
+        f"({info.get('machine', {}).get('torch_threads', '–')} torch thread(s))",
         "",
         "## Training data and licences",
         "",
@@ -201,22 +210,27 @@ def ship(run: str) -> None:
         "",
         "## Leave-one-dataset-out figures",
         "",
-        "Each fold's adapter was trained with the same settings (learning rate, rank, batch, warm-up share, "
-        "evaluation, patience; planned steps: Bainbridge 800, early-stopped at 550; the other folds 500; the "
-        "shipped run 500, best at step 450; an earlier all-data run of 800 planned steps, stopped by its 22-minute "
-        "limit at 542, was replaced) WITHOUT the left-out dataset (its items and "
+        ("Each fold's adapter was trained with the same settings (learning rate, rank, batch, warm-up share, "
+         "evaluation, patience; planned steps: Bainbridge 800, early-stopped at 550; the other folds 500; the "
+         "shipped run 500, best at step 450; an earlier all-data run of 800 planned steps, stopped by its "
+         "22-minute limit at 542, was replaced)" if default else
+         "Only the Bainbridge fold was run for this base model (300 planned steps; the shipped run: 400 planned, "
+         "stopped by its 16-minute limit at step 281); its "
+         "adapter was trained") + " WITHOUT the left-out dataset (its items and "
         "their rewordings removed by the leakage guard) and scored by the evaluation harness on it "
-        "(`benchmarks/results/finetune_adapter.json`). `base/head` is the head fitted without the suite "
+        f"(`benchmarks/results/{RESULT.name}`). `base/head` is the head fitted without the suite "
         "(as the shipped head's own leave-one-dataset-out figure); `adapted/*` use the fold's adapter, and",
         "`adapted/head` (a head fitted on the fold's adapted model without the suite) is what `tuned` does;",
         "`base/tuned` is the harness's `tuned` method (it picks the fold adapter by the leakage guard).",
         "",
         *lodo_table(payload),
         "",
-        *selection_notes(payload),
-        body.replace("THIS_FOLDER", SHIPPED_NAME),
+        *(selection_notes(payload) if default else
+          ["Settings (learning rate 3e-4, rank 8) are those chosen for all-MiniLM-L6-v2; none were tuned for this "
+           "model.", ""]),
+        body.replace("THIS_FOLDER", name),
     ]
-    (SHIPPED / f"{SHIPPED_NAME}.md").write_text("\n".join(lines) + "\n")
+    (SHIPPED / f"{name}.md").write_text("\n".join(lines) + "\n")
     LOG.info("shipped %s (%d bytes) with its card", target, target.stat().st_size)
 
 
@@ -262,7 +276,7 @@ def main() -> None:
                      record["heldout_item_r"]["before"]["heldout_item_r"],
                      record["heldout_item_r"]["after"]["heldout_item_r"], record["wall_s"])
     if args.ship:
-        ship(args.ship)
+        ship(args.ship, args.base)
     if args.score:
         suites = args.suites or [p.name.removeprefix("lodo-") for p in sorted(MODELS.glob("lodo-*"))]
         for suite in suites:

@@ -2,7 +2,7 @@
 
 Loads only the shipped predictors through the public API (``traitlens.correlate`` with the default
 built-in exemplars; ``method="head"`` loads the shipped head of each model, ``method="tuned"`` the shipped
-LoRA adapter of all-MiniLM-L6-v2, ``method="auto"`` the default), predicts the correlations
+LoRA adapter of each model, ``method="auto"`` the default), predicts the correlations
 of the 246 holdout items from their texts (``mapping2.csv``), and compares with the observed ones:
 item r, sign agreement (|observed r| > .2), RMSE over the 30,135 pairs of ``item_pair_correlations.csv``;
 scale r and alpha r over the scales (instrument × scale0 × scale1, as in the SurveyBot3000 paper) with at
@@ -80,8 +80,7 @@ def main() -> None:
         encoder = load_encoder(spec)
         # ``tuned``: the LoRA adapter shipped for the model (traitlens/encoders/adapters), merged, then its head;
         # ``auto``: what traitlens.correlate does by default (tuned where it won leave-one-dataset-out, else head)
-        methods = ("profile", "head", "cosine", "tuned", "auto") if model_name == "all-MiniLM-L6-v2" else \
-            ("profile", "head", "cosine")
+        methods = ("profile", "head", "cosine", "tuned", "auto")
         for method in methods:
             frame = traitlens.correlate(texts, encoder, method=method, ids=ids)
             pred = frame.loc[ids, ids].to_numpy()
