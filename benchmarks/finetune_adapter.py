@@ -214,8 +214,9 @@ def ship(run: str, base: str | None = None) -> None:
          "evaluation, patience; planned steps: Bainbridge 800, early-stopped at 550; the other folds 500; the "
          "shipped run 500, best at step 450; an earlier all-data run of 800 planned steps, stopped by its "
          "22-minute limit at 542, was replaced)" if default else
-         "Only the Bainbridge fold was run for this base model (300 planned steps; the shipped run: 400 planned, "
-         "stopped by its 16-minute limit at step 281); its "
+         "Only the folds in the table were run for this base model (Bainbridge: 300 steps; SPI: stopped by a "
+         "9-minute limit at step 161; the shipped run: 400 planned, stopped by its 16-minute limit at step 281); "
+         "each fold's "
          "adapter was trained") + " WITHOUT the left-out dataset (its items and "
         "their rewordings removed by the leakage guard) and scored by the evaluation harness on it "
         f"(`benchmarks/results/{RESULT.name}`). `base/head` is the head fitted without the suite "
