@@ -51,6 +51,7 @@ from traitlens.constructs.inventory import load_inventory
 from traitlens.constructs.scales import load_scales
 from traitlens.datasets import load_responses
 from traitlens.engine import FACTOR_METHODS, item_correlations, scale_similarity, semantic_factors
+from traitlens.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -244,8 +245,64 @@ def factor_suite(encoder: Any, inventories: tuple[tuple[str, str | None], ...] =
                                                               **(keyed if "scales" in kwargs else {}))
                 m["item_r_vs_observed"] = float(np.corrcoef(r[iu], observed[iu])[0, 1])
             res["membership+keys" if "scales" in kwargs else method] = m
+        res.update(_inferred_key_rows(texts, encoder, ctx, pool, theory, human, labels if dataset else None))
         out[name] = res
     return out
+
+
+def _inferred_key_rows(texts: list[str], encoder: Any, ctx: Any, pool: pd.DataFrame, theory: list[str],
+                       human: np.ndarray | None, labels: list[str] | None) -> dict[str, Any]:
+    """``membership`` with keys inferred from the ``tuned`` predictions of an adapter that never saw the items.
+
+    What :func:`traitlens.factors` does without keys (``infer_keys=True``), scored leak-free: the
+    harness' ``tuned`` method takes a leave-one-dataset-out adapter (``.models/finetune-adapter``) that
+    passes the leakage guard against the scored items, and refuses (no rows) where there is none.
+    ``membership+inferred-keys``: keys inferred within the profile's domains (text only);
+    ``…/scales``: within the inventory's scales (memberships known, keys not).
+    """
+    from traitlens.analysis.structure import keys_from_correlations
+    from traitlens.evaluation.methods import MethodContext, TunedMethod
+
+    tuned = TunedMethod()
+    guarded = MethodContext(encoder, texts, inventory=ctx.inventory, guard_encoder=ctx.guard_encoder, data_dir=DATA)
+    try:
+        predicted = tuned.item_correlations(texts, guarded)
+    except InputError as exc:
+        print(f"  membership+inferred-keys skipped: {exc}", flush=True)
+        return {}
+    rows: dict[str, Any] = {}
+    for label, scales in (("membership+inferred-keys", None), ("membership+inferred-keys/scales", theory)):
+        five, _ = semantic_factors(texts, encoder, "membership", n_factors=5, pool=pool, scales=scales,
+                                   sign_correlations=predicted)
+        auto, _ = semantic_factors(texts, encoder, "membership", pool=pool, scales=scales, sign_correlations=predicted)
+        m: dict[str, Any] = {"parallel_analysis_n_factors": auto.n_factors, "null_dim": auto.parallel.dim,
+                             "pa_factor": agreement(assign_items(auto.loadings), theory),
+                             "five_factor": agreement(assign_items(five.loadings), theory),
+                             "adapter": str(tuned.adapters[id(guarded)].relative_to(ROOT))}
+        if scales is not None:
+            m["key_agreement_within_scales"] = _key_agreement(keys_from_correlations(predicted, scales), theory,
+                                                              ctx.inventory)
+        if human is not None and labels is not None:
+            match = match_factors(five.loadings, human)
+            m["five_factor"]["tucker_phi_mean"] = float(match["phi"].mean())
+            m["five_factor"]["tucker_phi"] = {labels[int(b)]: round(float(phi), 4)
+                                              for b, phi in zip(match["factor_b"], match["phi"], strict=True)}
+        rows[label] = m
+    return rows
+
+
+def _key_agreement(keys: np.ndarray, scales: list[str], inventory: str) -> float:
+    """Share of items whose inferred key matches the inventory's, each scale in its better orientation."""
+    inv = load_inventory(inventory).frame
+    if "level" in inv.columns and (inv["level"] == "factor").any():
+        inv = inv[inv["level"] == "factor"]
+    truth = inv.drop_duplicates("item")["key"].to_numpy(dtype=float)
+    hits = 0.0
+    for scale in dict.fromkeys(scales):
+        idx = np.flatnonzero(np.asarray(scales) == scale)
+        agree = float(np.sum(keys[idx] == truth[idx]))
+        hits += max(agree, len(idx) - agree)
+    return hits / len(keys)
 
 
 def _factored(texts: list[str], encoder: Any, method: str, pool: pd.DataFrame, **keyed: Any) -> np.ndarray:
@@ -522,7 +579,11 @@ def factor_markdown(fa: dict[str, Any]) -> list[str]:
              "congruence of the items' signed construct memberships (profile confidence, 5 domains + 30 facets) with "
              "each item's pole from its key and its scale's keyed direction (`analysis.structure.keyed_signs`; uses "
              "the inventory's keys and scales, no responses); `membership` (the default without keys) takes the "
-             "pole from the sign of the item's own contrast; `profile` factors the "
+             "pole from the sign of the item's own contrast; `membership+inferred-keys` (the default without keys "
+             "since `traitlens.factors(infer_keys=True)`) infers the keys from the text — the signs on the leading "
+             "axis of the `tuned` predicted correlations within each profile domain (`…/scales`: within the "
+             "inventory's scales), from a leave-one-dataset-out adapter that never saw the scored items "
+             "(`analysis.structure.keys_from_correlations`); `profile` factors the "
              "cosine of the raw contrasts, whose first factor is desirability (all items lean to the desirable pole of "
              "every construct), so its factors do not follow content. PA null dim: the dimension of the space the "
              "correlations are cosines of.", ""]
@@ -533,7 +594,9 @@ def factor_markdown(fa: dict[str, Any]) -> list[str]:
         lines += [f"#### {name} ({res.get('n_items', 50)} items; responses: {res['responses'] or 'none'})", "",
                   "| predictor | PA factors (null dim) | PA solution: NMI | 5 factors: NMI / ARI | mean φ | "
                   "φ per factor | item r vs observed |", "|---|---|---|---|---|---|---|"]
-        for method in [m for m in ("membership+keys", "membership", "head", "profile", "cosine") if m in res]:
+        order = ("membership+keys", "membership+inferred-keys/scales", "membership+inferred-keys", "membership",
+                 "head", "profile", "cosine")
+        for method in [m for m in order if m in res]:
             m = res[method]
             f5 = m["five_factor"]
             per = ", ".join(f"{k[:4]} {v:.2f}" for k, v in f5.get("tucker_phi", {}).items())
@@ -542,6 +605,10 @@ def factor_markdown(fa: dict[str, Any]) -> list[str]:
             pa_nmi = f"{m['pa_factor']['nmi']:.3f}"
             lines.append(f"| {method} | {m['parallel_analysis_n_factors']} ({m.get('null_dim', '?')}) | {pa_nmi} | "
                          f"{f5['nmi']:.3f} / {f5['ari']:.3f} | {phi} | {item_r} |")
+        for method in [m for m in order if "key_agreement_within_scales" in res.get(m, {})]:
+            lines.append(f"\n`{method}`: inferred keys agree with the inventory's on "
+                         f"{res[method]['key_agreement_within_scales']:.0%} of items (each scale in its better "
+                         f"orientation); adapter `{res[method]['adapter']}`.")
         if "human_vs_theory" in res:
             lines.append(f"\nHuman 5-factor EFA vs theory: NMI {res['human_vs_theory']['nmi']:.3f}, ARI "
                          f"{res['human_vs_theory']['ari']:.3f}.")

@@ -286,8 +286,10 @@ def test_factors_uses_the_items_keys_for_membership_signs(fake_encoder):
     from traitlens.engine import CORRELATION_TAXONOMY, profile_correlations
 
     keyed = traitlens.factors("bfi", fake_encoder, n_factors=2, exemplars="taxonomy", cache=False)
-    free = traitlens.factors("bfi", fake_encoder, n_factors=2, exemplars="taxonomy", cache=False, use_keys=False)
+    free = traitlens.factors("bfi", fake_encoder, n_factors=2, exemplars="taxonomy", cache=False, use_keys=False,
+                             infer_keys=False)
     assert keyed.attrs["provenance"]["signs"] == "keys" and free.attrs["provenance"]["signs"] == "contrast"
+    assert "keys_inferred_by" not in keyed.attrs["provenance"]
     items = load_inventory("bfi").frame.drop_duplicates("item")
     runs = profile_correlations(items["text"].tolist(), fake_encoder, None, load_taxonomy(CORRELATION_TAXONOMY))
     signs = keyed_signs(runs[0].profile.contrast, items["scale"].tolist(), items["key"].to_numpy(float))
@@ -297,5 +299,31 @@ def test_factors_uses_the_items_keys_for_membership_signs(fake_encoder):
     got = keyed.pivot(index="item", columns="factor", values="loading").loc[items["item"].astype(str)].to_numpy()
     np.testing.assert_allclose(got, expected, atol=1e-6)
     unscaled = traitlens.factors(pd.DataFrame({"text": items["text"], "key": items["key"]}), fake_encoder,
-                                 n_factors=2, exemplars="taxonomy", cache=False)
+                                 n_factors=2, exemplars="taxonomy", cache=False, infer_keys=False)
     assert unscaled.attrs["provenance"]["signs"] == "contrast"  # keys without scales mean nothing
+
+
+def test_factors_without_keys_infers_them_from_the_predicted_correlations(fake_encoder):
+    """No keys (or ``use_keys=False``): keys from the default predictor's correlations within scales or domains."""
+    from traitlens.analysis.structure import efa, keys_from_correlations, membership_correlations
+    from traitlens.constructs.inventory import load_inventory
+    from traitlens.constructs.taxonomy import load_taxonomy
+    from traitlens.engine import CORRELATION_TAXONOMY, item_correlations, profile_correlations
+
+    items = load_inventory("bfi").frame.drop_duplicates("item")
+    free = traitlens.factors("bfi", fake_encoder, n_factors=2, exemplars="taxonomy", cache=False, use_keys=False)
+    record = free.attrs["provenance"]
+    assert record["signs"] == "inferred keys" and record["keys_inferred_within"] == "scales"
+    predictor = traitlens.api.auto_correlation_method(fake_encoder)
+    assert record["keys_inferred_by"] == predictor
+    texts = items["text"].tolist()
+    pool = traitlens.api.exemplar_source("taxonomy", None)
+    predicted = item_correlations(texts, fake_encoder, predictor, pool=pool)[0]
+    keys = keys_from_correlations(predicted, items["scale"].tolist())
+    runs = profile_correlations(texts, fake_encoder, pool, load_taxonomy(CORRELATION_TAXONOMY))
+    expected = efa(membership_correlations(*(r.profile for r in runs), scales=items["scale"].tolist(), keys=keys), 2)
+    got = free.pivot(index="item", columns="factor", values="loading").loc[items["item"].astype(str)].to_numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-6)
+    bare = traitlens.factors(pd.DataFrame({"text": texts}), fake_encoder, n_factors=2, exemplars="taxonomy",
+                             cache=False)
+    assert bare.attrs["provenance"]["keys_inferred_within"] == "profile domains"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -628,6 +629,7 @@ def factors(
     seed: int = 0,
     cache: CacheSpec = True,
     use_keys: bool = True,
+    infer_keys: bool = True,
 ) -> pd.DataFrame:
     """Semantic factor analysis: factors of the predicted item correlations, before anyone answers.
 
@@ -657,6 +659,15 @@ def factors(
         (:func:`traitlens.analysis.structure.keyed_signs`) instead of its own contrast's sign (IPIP-50,
         all-MiniLM-L6-v2: mean Tucker φ .848 against .479; ``benchmarks/results/scales.md``). Items
         without a key keep their contrast's sign. ``False``: response- and key-free signs.
+    infer_keys : bool, default True
+        For ``membership`` when the inventory's keys are not used (none given, or ``use_keys=False``):
+        infer the keys from the text instead — the signs of the items on the leading axis of the
+        correlations the model's default predictor (:func:`correlate`'s ``auto``) predicts within each
+        scale, or within the domain each item's profile assigns it to when the items have no scales
+        (:func:`traitlens.analysis.structure.keys_from_correlations`) — then sign as with keys. IPIP-50,
+        all-MiniLM-L6-v2 with a correlation adapter that never saw the BIG5 data, no keys and no
+        scales: mean Tucker φ .618 against .479 for the contrasts' own signs. ``False``: the contrasts'
+        signs.
 
     Returns
     -------
@@ -693,10 +704,19 @@ def factors(
     pool = exemplar_source(exemplars, data_dir) if method != "cosine" else None
     keyed = (use_keys and method == "membership" and "key" in unique and (unique["scale"].astype(str) != "").all()
              and pd.to_numeric(unique["key"], errors="coerce").notna().any())
-    signs = {"scales": unique["scale"].astype(str).tolist(),
-             "keys": pd.to_numeric(unique["key"], errors="coerce").to_numpy(float)} if keyed else {}
+    scaled = (unique["scale"].astype(str) != "").all()
+    signs: dict[str, Any] = {"scales": unique["scale"].astype(str).tolist(),
+                             "keys": pd.to_numeric(unique["key"], errors="coerce").to_numpy(float)} if keyed else {}
+    key_source = None
+    if method == "membership" and not keyed and infer_keys:
+        key_source = auto_correlation_method(encoder)
+        signs = {"scales": unique["scale"].astype(str).tolist() if scaled else None,
+                 "sign_correlations": item_correlations(clean, encoder, key_source, pool=pool)[0]}
     solution, provenance = semantic_factors(clean, encoder, method, n_factors=n_factors, rotation=rotation,
                                             pool=pool, n_iter=n_iter, seed=seed, **signs)
+    if key_source is not None:
+        provenance["keys_inferred_by"] = key_source
+        provenance["keys_inferred_within"] = "scales" if scaled else "profile domains"
     record = {"n_factors": solution.n_factors, "requested": n_factors, "rotation": rotation,
               "parallel_analysis": {"n_factors": solution.parallel.n_factors,
                                     "null": "random unit vectors of the predictor's feature dimension",

@@ -242,11 +242,14 @@ FACTOR_METHODS = ("membership", "head", "profile", "cosine")
 def semantic_factors(texts: list[str], encoder: Encoder, method: str, *, n_factors: int | str = "auto",
                      rotation: str = "oblimin", pool: pd.DataFrame | None = None, n_iter: int = 100,
                      seed: int = 0, head: CorrelationHead | None = None, scales: list[Any] | None = None,
-                     keys: Any = None) -> tuple[Any, dict[str, Any]]:
+                     keys: Any = None, sign_correlations: np.ndarray | None = None) -> tuple[Any, dict[str, Any]]:
     """Semantic factor analysis of item texts: predicted correlations, parallel analysis, EFA.
 
     ``scales`` and ``keys`` (one per text; keys +1/-1/NaN), for ``membership`` only: key-aware signs
-    (:func:`traitlens.analysis.structure.keyed_signs`) instead of the contrasts' own.
+    (:func:`traitlens.analysis.structure.keyed_signs`) instead of the contrasts' own. Without ``keys``,
+    ``sign_correlations`` (predicted signed item correlations, n × n) infers them
+    (:func:`traitlens.analysis.structure.keys_from_correlations`) within ``scales`` or, without scales, within the
+    domain each item's profile assigns it to; then the signs are key-aware as above.
 
     ``method="membership"`` (the default of :func:`traitlens.factors`): the congruence of the items'
     signed construct memberships over the 5 domains and 30 facets of :data:`CORRELATION_TAXONOMY`
@@ -256,16 +259,25 @@ def semantic_factors(texts: list[str], encoder: Encoder, method: str, *, n_facto
     constructs for ``membership`` and ``profile``, the encoder's dimension for ``cosine`` and ``head``)
     and EFA (:func:`traitlens.analysis.structure.semantic_factors`).
     """
-    from traitlens.analysis.structure import membership_correlations
+    from traitlens.analysis.structure import keys_from_correlations, membership_correlations
     from traitlens.analysis.structure import semantic_factors as factor
 
     if method not in FACTOR_METHODS:
         raise InputError(f"unknown factor method {method!r}; available: {', '.join(FACTOR_METHODS)}")
     if method == "membership":
         runs = profile_correlations(texts, encoder, pool, load_taxonomy(CORRELATION_TAXONOMY))
-        matrix = membership_correlations(*(run.profile for run in runs), scales=scales, keys=keys)
+        signs = "contrast" if keys is None else "keys"
+        if keys is None and sign_correlations is not None:
+            if scales is None:
+                domains = runs[0].profile
+                scales = list(np.asarray(domains.constructs, dtype=object)[
+                    np.argmax(np.nan_to_num(domains.relevance, nan=-np.inf), axis=1)])
+            keys = keys_from_correlations(sign_correlations, scales)
+            signs = "inferred keys"
+        matrix = membership_correlations(*(run.profile for run in runs), scales=scales if keys is not None else None,
+                                         keys=keys)
         provenance = {**runs[0].provenance, "level": [r.provenance["level"] for r in runs],
-                      "predictor": "membership", "signs": "contrast" if keys is None else "keys"}
+                      "predictor": "membership", "signs": signs}
     else:
         matrix, provenance = item_correlations(texts, encoder, method, pool=pool, head=head)
     if method in ("membership", "profile"):

@@ -11,6 +11,7 @@ from traitlens.analysis.structure import (
     assign_items,
     efa,
     keyed_signs,
+    keys_from_correlations,
     loading_frame,
     match_factors,
     max_factors,
@@ -226,7 +227,8 @@ def test_ipip50_membership_factors_recover_the_domains(real_encoder, shared_data
     assert runs["profile"].attrs["provenance"]["factors"]["theory"]["nmi"] < 0.3
     # key-aware signs (the default with keys) vs the contrasts' own: mean φ .848 vs .479 (scales.md)
     assert default["signs"] == "keys"
-    free = factors("ipip50", real_encoder, n_factors=5, exemplars=pool, cache=False, use_keys=False)
+    free = factors("ipip50", real_encoder, n_factors=5, exemplars=pool, cache=False, use_keys=False,
+                   infer_keys=False)
     assert free.attrs["provenance"]["signs"] == "contrast"
     observed = load_responses("big5").item_correlations()
     phi = {}
@@ -238,3 +240,46 @@ def test_ipip50_membership_factors_recover_the_domains(real_encoder, shared_data
     loadings = runs["auto"].pivot(index="item", columns="factor", values="loading")
     observed = load_responses("big5", shared_data).item_correlations().loc[loadings.index, loadings.index]
     assert match_factors(loadings.to_numpy(), efa(observed.to_numpy(), 5))["phi"].mean() > 0.45
+
+
+def test_keys_from_correlations_recovers_keys_and_orients_each_group():
+    rng = np.random.default_rng(3)
+    keys = np.array([1, 1, -1, 1, -1, 1, -1, -1, -1, 1.0])
+    groups = ["A"] * 5 + ["B"] * 5
+    r = 0.4 * np.outer(keys, keys) * (np.array(groups)[:, None] == np.array(groups)[None, :])
+    r += rng.normal(0, 0.05, r.shape)
+    r = (r + r.T) / 2
+    np.fill_diagonal(r, 1.0)
+    got = keys_from_correlations(r, groups)
+    # the pattern within each group is the truth's up to one flip, oriented so most items are +1
+    for g in ("A", "B"):
+        idx = np.flatnonzero(np.array(groups) == g)
+        assert abs(got[idx] @ keys[idx]) == len(idx)
+        assert got[idx].sum() > 0
+    assert keys_from_correlations(np.eye(3), ["x", "y", "z"]).tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(InputError, match="one group per text"):
+        keys_from_correlations(np.eye(3), ["x", "y"])
+
+
+def test_keyed_signs_do_not_depend_on_the_orientation_of_inferred_keys():
+    """keys_from_correlations orients each group arbitrarily; keyed_signs must not care."""
+    rng = np.random.default_rng(0)
+    contrast = rng.normal(size=(6, 4))
+    scales, keys = ["A", "A", "A", "B", "B", "B"], np.array([1, -1, 1, -1, -1, 1.0])
+    flipped = keys * np.array([-1, -1, -1, 1, 1, 1])
+    np.testing.assert_array_equal(keyed_signs(contrast, scales, keys), keyed_signs(contrast, scales, flipped))
+
+
+def test_keys_inferred_from_observed_correlations_match_the_inventory(shared_data):
+    """On real responses the method is exact: IPIP-50's keys from the BIG5 correlations within its scales."""
+    from traitlens.constructs.inventory import load_inventory
+    from traitlens.datasets import load_responses
+
+    items = load_inventory("ipip50").frame.drop_duplicates("item")
+    observed = load_responses("big5", shared_data).item_correlations()
+    ids = items["item"].astype(str).tolist()
+    got = keys_from_correlations(observed.loc[ids, ids].to_numpy(), items["scale"].tolist())
+    truth = items["key"].to_numpy(float)
+    for scale in items["scale"].unique():
+        idx = np.flatnonzero(items["scale"].to_numpy() == scale)
+        assert abs(got[idx] @ truth[idx]) == len(idx), scale

@@ -116,7 +116,10 @@ def test_factors_keys_option_switches_the_membership_signs(run, loads):
     keyed = json.loads(run("factors", "--inventory", "bfi", "--n-factors", "2", "--format", "json").stdout)
     free = run("factors", "--inventory", "bfi", "--n-factors", "2", "--format", "json", "--no-keys")
     assert free.exit_code == 0, free.stderr
-    assert keyed["provenance"]["signs"] == "keys" and json.loads(free.stdout)["provenance"]["signs"] == "contrast"
+    assert keyed["provenance"]["signs"] == "keys" and json.loads(free.stdout)["provenance"]["signs"] == "inferred keys"
+    bare = run("factors", "--inventory", "bfi", "--n-factors", "2", "--format", "json", "--no-keys", "--no-infer-keys")
+    assert bare.exit_code == 0, bare.stderr
+    assert json.loads(bare.stdout)["provenance"]["signs"] == "contrast"
 
 
 def test_jingle_jangle_content_option(run, loads, scales):

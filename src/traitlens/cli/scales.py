@@ -34,6 +34,7 @@ from traitlens.cli.options import (
     EncoderSettings,
     FactorMethodOpt,
     FigureOutOpt,
+    InferKeysOpt,
     JingleJangleRule,
     JinglePercentileOpt,
     KeysOpt,
@@ -134,6 +135,7 @@ def factors_cmd(
     method: FactorMethodOpt = "auto",
     rotation: RotationOpt = "oblimin",
     keys: KeysOpt = True,
+    infer_keys: InferKeysOpt = True,
     model: ModelOpt = None,
     output: Output,
     settings: EncoderSettings,
@@ -147,7 +149,8 @@ def factors_cmd(
         fmt = shell.resolve_format(output)
         shell.check_outputs(fmt, output.out, None)
         encoder = shell.load_model(model, settings)
-        frame = factors(source, encoder, n_factors=count, method=method, rotation=rotation, use_keys=keys)
+        frame = factors(source, encoder, n_factors=count, method=method, rotation=rotation, use_keys=keys,
+                         infer_keys=infer_keys)
         record = frame.attrs["provenance"]["factors"]
         note = f"{record['n_factors']} factors (parallel analysis: {record['parallel_analysis']['n_factors']})"
         if "theory" in record:

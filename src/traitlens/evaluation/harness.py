@@ -409,7 +409,11 @@ def run_scale_suite(suite: str, method: str | Method = "cosine", model: ModelSpe
     ``tucker_phi`` against the same EFA of the observed item correlations
     (:func:`~traitlens.evaluation.metrics.factor_figures`); for ``profile``, also the two predictors of
     :func:`traitlens.factors` with the same leakage-guarded exemplars, ``membership`` (key-free signs)
-    and ``membership+keys`` (signs from the inventory's keys and scales). Facet suites: the method's
+    and ``membership+keys`` (signs from the inventory's keys and scales); for ``tuned``, also
+    ``membership`` with keys inferred from its (leave-one-dataset-out) predicted correlations
+    (:func:`~traitlens.analysis.structure.keys_from_correlations`), within the profile's domains
+    (``membership+inferred-keys``: text only, what :func:`traitlens.factors` does without keys or scales)
+    and within the inventory's scales (``membership+inferred-keys/scales``). Facet suites: the method's
     predicted item correlations of the 300 IPIP-NEO facet items → key-weighted composite facet
     correlations → ``scale_r``, ``scale_mae`` against the observed facet correlations
     (:func:`~traitlens.evaluation.metrics.composite_figures`). Intervals: delete-one-item jackknife
@@ -457,6 +461,14 @@ def run_scale_suite(suite: str, method: str | Method = "cosine", model: ModelSpe
             for label, extra in (("membership", {}), ("membership+keys", keyed)):
                 solution, _ = semantic_factors(texts, encoder, "membership", n_factors=spec.n_factors, pool=pool,
                                                **extra)
+                rows += [(suite, label, encoder.name, *f, n)
+                         for f in factor_figures(solution.loadings, human, theory, intervals=intervals)]
+        if method_obj.name == "tuned" and pred is not None:
+            pool = method_obj._pool(ctx)
+            inferred = (("membership+inferred-keys", {}), ("membership+inferred-keys/scales", {"scales": theory}))
+            for label, extra in inferred:
+                solution, _ = semantic_factors(texts, encoder, "membership", n_factors=spec.n_factors, pool=pool,
+                                               sign_correlations=pred, **extra)
                 rows += [(suite, label, encoder.name, *f, n)
                          for f in factor_figures(solution.loadings, human, theory, intervals=intervals)]
     elif pred is not None:
