@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
 from traitlens.encoders.adapted import ADAPTER_FILE, write_adapter
 from traitlens.engine import CORRELATION_METHODS, item_correlations
 from traitlens.errors import InputError
-from traitlens.evaluation.methods import ADAPTER_DIR_ENV, MethodContext, get_method, unseen_adapter
+from traitlens.evaluation.methods import (
+    ADAPTER_DIR_ENV,
+    MethodContext,
+    adapter_search_dirs,
+    get_method,
+    unseen_adapter,
+)
 
 from ..fakes import FakeEncoder
 
 SCORED = ["I am the life of the party.", "I panic easily.", "I like order."]
 
 
-def adapter_folder(root, name, texts):
+FAKE_FINGERPRINT = FakeEncoder().fingerprint
+
+
+def adapter_folder(root, name, texts, base_fingerprint=FAKE_FINGERPRINT):
     folder = root / name
     folder.mkdir(parents=True)
-    write_adapter(folder / ADAPTER_FILE, {"0": ([[1.0]], [[1.0]], 1.0)}, base_id="fake", base_fingerprint="f",
-                  rank=1, alpha=1.0, name=name)
+    write_adapter(folder / ADAPTER_FILE, {"0": ([[1.0]], [[1.0]], 1.0)}, base_id="fake",
+                  base_fingerprint=base_fingerprint, rank=1, alpha=1.0, name=name)
     pd.DataFrame({"text": texts, "split": ["train"] * (len(texts) - 1) + ["heldout"]}).to_csv(folder / "split.csv",
                                                                                             index=False)
     return folder
@@ -35,6 +46,23 @@ def test_an_adapter_that_saw_a_scored_item_or_a_rewording_is_never_picked(tmp_pa
     adapter_folder(tmp_path / "only", "x", ["I panic easily", "I worry."])
     assert unseen_adapter(SCORED, guard, tmp_path / "only") == (None, ["x: trained on 1 scored item(s) or rewordings"])
     assert unseen_adapter(SCORED, guard, tmp_path / "absent") == (None, [])
+
+
+def test_only_adapters_of_the_scored_model_are_candidates_and_every_search_folder_is_searched(tmp_path, monkeypatch):
+    guard = FakeEncoder()
+    other = adapter_folder(tmp_path / "one", "lodo-other-model", ["I talk a lot.", "I worry.", "x", "y"],
+                           base_fingerprint="0123456789abcdef")
+    mine = adapter_folder(tmp_path / "two", "lodo-mine", ["I talk a lot.", "I worry."])
+    assert unseen_adapter(SCORED, guard, [tmp_path / "one", tmp_path / "two"])[0] == other  # no filter: largest
+    folder, _ = unseen_adapter(SCORED, guard, [tmp_path / "one", tmp_path / "two"], base_fingerprint=guard.fingerprint)
+    assert folder == mine
+    monkeypatch.setenv(ADAPTER_DIR_ENV, os.pathsep.join([str(tmp_path / "one"), str(tmp_path / "two")]))
+    assert adapter_search_dirs() == [tmp_path / "one", tmp_path / "two"]
+    ctx = MethodContext(encoder=FakeEncoder(), scored_texts=SCORED, guard_encoder=FakeEncoder())
+    method = get_method("tuned")
+    with pytest.raises(InputError):  # the fake encoder cannot merge an adapter; the picked folder is recorded first
+        method.item_correlations(SCORED, ctx)
+    assert method.adapters[id(ctx)] == mine
 
 
 def test_the_harness_refuses_tuned_without_an_unseen_adapter(tmp_path, monkeypatch):

@@ -229,6 +229,11 @@ def shipped_adapter_for(base_fingerprint: str) -> Path | None:
     return None
 
 
+def adapter_base_fingerprint(path: str | os.PathLike[str]) -> str | None:
+    """Fingerprint of the base model an adapter file was trained on (None if unreadable)."""
+    return _meta_of(Path(path)).get("base", {}).get("fingerprint")
+
+
 @lru_cache(maxsize=16)
 def _meta_of(path: Path) -> dict[str, Any]:
     try:

@@ -240,25 +240,31 @@ class HeadMethod(ProfileMethod):
 
 
 #: Where the harness looks for leave-one-dataset-out adapters (folders written by ``traitlens finetune
-#: --lora-rank``, e.g. by ``benchmarks/finetune_adapter.py``): ``$TRAITLENS_ADAPTER_DIR``, else the
-#: checkout's ``.models/finetune-adapter``.
+#: --lora-rank``, e.g. by ``benchmarks/finetune_adapter.py``): ``$TRAITLENS_ADAPTER_DIR`` (one folder, or
+#: several joined by ``os.pathsep``), else the checkout's ``.models/finetune-adapter`` (all-MiniLM-L6-v2)
+#: and ``.models/finetune-adapter-mpnet`` (all-mpnet-base-v2).
 ADAPTER_DIR_ENV = "TRAITLENS_ADAPTER_DIR"
 
 
-def adapter_search_dir() -> Path:
-    """The folder searched for leave-one-dataset-out adapters (see :data:`ADAPTER_DIR_ENV`)."""
+def adapter_search_dirs() -> list[Path]:
+    """The folders searched for leave-one-dataset-out adapters (see :data:`ADAPTER_DIR_ENV`)."""
     import os
 
     env = os.environ.get(ADAPTER_DIR_ENV, "").strip()
-    return Path(env).expanduser() if env else Path(__file__).resolve().parents[3] / ".models" / "finetune-adapter"
+    if env:
+        return [Path(part).expanduser() for part in env.split(os.pathsep) if part.strip()]
+    models = Path(__file__).resolve().parents[3] / ".models"
+    return [models / "finetune-adapter", models / "finetune-adapter-mpnet"]
 
 
 def unseen_adapter(scored_texts: Sequence[str], guard_encoder: Encoder | None,
-                   folder: Path | None = None) -> tuple[Path | None, list[str]]:
+                   folder: Path | Sequence[Path] | None = None,
+                   base_fingerprint: str | None = None) -> tuple[Path | None, list[str]]:
     """An adapter folder whose training items include none of the scored items (nor rewordings of them).
 
-    Every folder below ``folder`` with ``adapter.npz`` and the ``split.csv`` that ``traitlens finetune``
-    writes (its training and held-out items) is checked with the leakage guard
+    Every folder below ``folder`` (default :func:`adapter_search_dirs`) with ``adapter.npz`` and the
+    ``split.csv`` that ``traitlens finetune`` writes (its training and held-out items) — and, with
+    ``base_fingerprint``, trained on that base model — is checked with the leakage guard
     (:func:`~traitlens.evaluation.leakage.exclude_overlaps`); the first with no overlap, the largest
     training set first, is returned. The shipped adapter saw every shared dataset, so it never qualifies.
 
@@ -268,14 +274,16 @@ def unseen_adapter(scored_texts: Sequence[str], guard_encoder: Encoder | None,
     notes : list of str
         Why each candidate was rejected.
     """
-    from traitlens.encoders.adapted import ADAPTER_FILE
+    from traitlens.encoders.adapted import ADAPTER_FILE, adapter_base_fingerprint
 
-    root = folder or adapter_search_dir()
+    roots = adapter_search_dirs() if folder is None else [folder] if isinstance(folder, Path) else list(folder)
     notes: list[str] = []
     candidates = []
-    for sub in sorted(root.glob("*")) if root.is_dir() else []:
+    for sub in [s for root in roots if root.is_dir() for s in sorted(root.glob("*"))]:
         split = sub / "split.csv"
         if not (sub / ADAPTER_FILE).is_file() or not split.is_file():
+            continue
+        if base_fingerprint is not None and adapter_base_fingerprint(sub / ADAPTER_FILE) != base_fingerprint:
             continue
         rows = pd.read_csv(split)
         seen = rows.loc[rows["split"].isin(["train", "heldout"]), "text"].astype(str).tolist()
@@ -293,7 +301,7 @@ class TunedMethod(ProfileMethod):
     """The model with a LoRA adapter fine-tuned on observed item correlations, trained WITHOUT the scored items.
 
     The shipped adapter (``traitlens/encoders/adapters``) saw every shared dataset, so the harness never
-    uses it: for each suite it takes a leave-one-dataset-out adapter from :func:`adapter_search_dir`
+    uses it: for each suite it takes a leave-one-dataset-out adapter from :func:`adapter_search_dirs`
     whose training items (its ``split.csv``) pass the leakage guard against every scored item
     (:func:`unseen_adapter`), and refuses the suite (``InputError``) when there is none. Where the shipped
     ``tuned`` predictor runs a head over the adapted model, a head is fitted here on that adapted model,
@@ -311,10 +319,13 @@ class TunedMethod(ProfileMethod):
 
     def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
         """Correlations from the adapted model of an adapter that never saw the scored items."""
-        folder, notes = unseen_adapter(ctx.scored_texts, ctx.guard_encoder)
+        folder, notes = unseen_adapter(ctx.scored_texts, ctx.guard_encoder,
+                                       base_fingerprint=str(getattr(ctx.encoder, "fingerprint", "")) or None)
         if folder is None:
-            raise InputError(f"method 'tuned' cannot be scored honestly on these items: no adapter in "
-                             f"{adapter_search_dir()} was trained without them ({'; '.join(notes) or 'none found'}); "
+            where = ", ".join(str(d) for d in adapter_search_dirs())
+            raise InputError(f"method 'tuned' cannot be scored honestly on these items: no adapter for "
+                             f"{ctx.encoder.name} in {where} was trained without them "
+                             f"({'; '.join(notes) or 'none found'}); "
                              f"train one leaving this data set out (benchmarks/finetune_adapter.py --train "
                              f"lodo-SUITE) or set ${ADAPTER_DIR_ENV}")
         self.adapters[id(ctx)] = folder
