@@ -151,6 +151,17 @@ def selection_notes(payload: dict) -> list[str]:
         if lines else []
 
 
+def run_notes(payload: dict) -> str:
+    """How long each recorded run trained: planned and run steps, the best step, why it stopped."""
+    notes = []
+    for name, run in sorted(payload.get("runs", {}).items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        t = run.get("training", {})
+        notes.append(f"{'the shipped run' if name == 'all' else name} {t.get('steps')} of {t.get('planned_steps')} "
+                     f"planned steps (stopped by: {t.get('stop')}; best at {t.get('best_step')}, "
+                     f"{run.get('wall_s')} s)")
+    return "; ".join(notes)
+
+
 def ship(run: str, base: str | None = None) -> None:
     """Copy the adapter of ``run`` into the package with a model card (data, licences, exclusions, figures).
 
@@ -214,10 +225,8 @@ def ship(run: str, base: str | None = None) -> None:
          "evaluation, patience; planned steps: Bainbridge 800, early-stopped at 550; the other folds 500; the "
          "shipped run 500, best at step 450; an earlier all-data run of 800 planned steps, stopped by its "
          "22-minute limit at 542, was replaced)" if default else
-         "Only the folds in the table were run for this base model (Bainbridge: 300 steps; SPI: stopped by a "
-         "9-minute limit at step 161; the shipped run: 400 planned, stopped by its 16-minute limit at step 281); "
-         "each fold's "
-         "adapter was trained") + " WITHOUT the left-out dataset (its items and "
+         f"Runs for this base model: {run_notes(payload)}; each fold's adapter was trained") + \
+        " WITHOUT the left-out dataset (its items and "
         "their rewordings removed by the leakage guard) and scored by the evaluation harness on it "
         f"(`benchmarks/results/{RESULT.name}`). `base/head` is the head fitted without the suite "
         "(as the shipped head's own leave-one-dataset-out figure); `adapted/*` use the fold's adapter, and",
