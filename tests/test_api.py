@@ -326,4 +326,9 @@ def test_factors_without_keys_infers_them_from_the_predicted_correlations(fake_e
     np.testing.assert_allclose(got, expected, atol=1e-6)
     bare = traitlens.factors(pd.DataFrame({"text": texts}), fake_encoder, n_factors=2, exemplars="taxonomy",
                              cache=False)
-    assert bare.attrs["provenance"]["keys_inferred_within"] == "profile domains"
+    assert bare.attrs["provenance"]["signs"] == "contrast"  # "auto": no scales, no inference
+    domains = traitlens.factors(pd.DataFrame({"text": texts}), fake_encoder, n_factors=2, exemplars="taxonomy",
+                                cache=False, infer_keys=True)
+    assert domains.attrs["provenance"]["keys_inferred_within"] == "profile domains"
+    with pytest.raises(InputError, match="infer_keys must be"):
+        traitlens.factors("bfi", fake_encoder, n_factors=2, exemplars="taxonomy", cache=False, infer_keys="yes")

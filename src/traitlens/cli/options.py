@@ -393,10 +393,11 @@ NFactorsOpt = Annotated[str, typer.Option("--n-factors", help="Number of factors
 KeysOpt = Annotated[bool, typer.Option("--keys/--no-keys", help="membership: sign items by their scale's keyed "
                                                            "direction and their own key where the items have "
                                                            "scales and keys (--no-keys: from the text alone).")]
-InferKeysOpt = Annotated[bool, typer.Option("--infer-keys/--no-infer-keys",
-                                            help="membership without the inventory's keys: infer them from the "
-                                                 "predicted correlations within each scale (or profile domain) "
-                                                 "(--no-infer-keys: each item's own contrast sign).")]
+InferKeysOpt = Annotated[bool | None, typer.Option("--infer-keys/--no-infer-keys",
+                                                   help="membership without the inventory's keys: infer them from "
+                                                        "the predicted correlations within each scale, or profile "
+                                                        "domain (default: only when the items have scales; "
+                                                        "--no-infer-keys: each item's own contrast sign).")]
 RotationOpt = Annotated[str, typer.Option("--rotation", help="factor_analyzer rotation: oblimin, varimax, promax, "
                                                              "quartimax, geomin_obl or none.")]
 

@@ -135,7 +135,7 @@ def factors_cmd(
     method: FactorMethodOpt = "auto",
     rotation: RotationOpt = "oblimin",
     keys: KeysOpt = True,
-    infer_keys: InferKeysOpt = True,
+    infer_keys: InferKeysOpt = None,
     model: ModelOpt = None,
     output: Output,
     settings: EncoderSettings,
@@ -150,7 +150,7 @@ def factors_cmd(
         shell.check_outputs(fmt, output.out, None)
         encoder = shell.load_model(model, settings)
         frame = factors(source, encoder, n_factors=count, method=method, rotation=rotation, use_keys=keys,
-                         infer_keys=infer_keys)
+                         infer_keys="auto" if infer_keys is None else infer_keys)
         record = frame.attrs["provenance"]["factors"]
         note = f"{record['n_factors']} factors (parallel analysis: {record['parallel_analysis']['n_factors']})"
         if "theory" in record:
