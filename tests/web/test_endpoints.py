@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -73,6 +74,29 @@ def test_factors_is_the_cli_json(monkeypatch, client):
     got = client.post("/api/factors", json={"items": "bfi", "n_factors": 5, "method": "cosine"}).json()
     assert got["results"] == expected["results"]
     same_provenance(got["provenance"], expected["provenance"])
+
+
+@pytest.mark.skipif(not has("traitlens.api", "factors"), reason="traitlens.factors is not there yet")
+def test_factors_of_posted_items_takes_keys_and_key_options(monkeypatch, client, tmp_path):
+    rows = [{"text": t, "item": f"i{n}", "scale": s, "key": k} for n, (t, s, k) in enumerate([
+        ("I talk a lot.", "E", 1), ("I keep quiet.", "E", -1), ("I love parties.", "E", 1),
+        ("I worry a lot.", "N", 1), ("I am calm.", "N", -1), ("I get nervous.", "N", 1)])]
+    keyed = client.post("/api/factors", json={"items": rows, "n_factors": 2})
+    assert keyed.status_code == 200, keyed.text
+    assert keyed.json()["provenance"]["signs"] == "keys"
+    path = tmp_path / "items.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    expected = cli_json(monkeypatch, "factors", "--file", str(path), "--n-factors", "2")
+    unkeyed = [{k: v for k, v in r.items() if k != "key"} for r in rows]
+    inferred = client.post("/api/factors", json={"items": unkeyed, "n_factors": 2, "n_iter": 5}).json()
+    assert inferred["provenance"]["signs"] == "inferred keys"
+    plain = client.post("/api/factors", json={"items": rows, "n_factors": 2, "n_iter": 5, "use_keys": False,
+                                              "infer_keys": False}).json()
+    assert plain["provenance"]["signs"] == "contrast"
+    assert keyed.json()["results"] == expected["results"]  # the same analysis as the CLI on the same rows
+    same_provenance(keyed.json()["provenance"], expected["provenance"])
+    bad = client.post("/api/factors", json={"items": [{**rows[0], "key": 2}, *rows[1:]]})
+    assert bad.status_code == 422
 
 
 @pytest.mark.skipif(not has("traitlens.explain", "explain"), reason="traitlens.explain is not there yet")

@@ -170,8 +170,11 @@ def _factors_endpoint(factors: Callable[..., pd.DataFrame]) -> Endpoint:
                                   "item": [r["item"] if r["item"] is not None else r["text"] for r in rows]})
             if all(r["scale"] for r in rows):
                 items["scale"] = [r["scale"] for r in rows]
+                if any(r["key"] is not None for r in rows):
+                    items["key"] = [r["key"] for r in rows]
         return envelope(factors(items, encoder, n_factors=req.n_factors, method=req.method, rotation=req.rotation,
-                                exemplars=req.exemplars, n_iter=req.n_iter, seed=req.seed))
+                                exemplars=req.exemplars, n_iter=req.n_iter, seed=req.seed, use_keys=req.use_keys,
+                                infer_keys=req.infer_keys))
 
     return Endpoint("factors", FactorsRequest, adapter,
                     "Semantic factor analysis of item texts: item, factor, loading (traitlens.factors).")

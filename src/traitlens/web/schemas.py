@@ -209,6 +209,7 @@ class FactorItem(BaseModel):
     text: Text
     item: Annotated[str, StringConstraints(max_length=200)] | None = None
     scale: Annotated[str, StringConstraints(max_length=200)] | None = None
+    key: Literal[1, -1] | None = Field(default=None, description="+1 or -1 within its scale (used with scales)")
 
 
 class FactorsRequest(Request):
@@ -223,6 +224,11 @@ class FactorsRequest(Request):
     exemplars: Exemplars = "builtin"
     n_iter: Annotated[int, Field(ge=1, le=200)] = 100
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    use_keys: bool = Field(default=True, description="membership: sign items by their keys where they have "
+                                                     "scales and keys")
+    infer_keys: bool | Literal["auto"] = Field(default="auto", description="membership without keys: infer them "
+                                                                           "from the predicted correlations ('auto': "
+                                                                           "only when the items have scales)")
 
 
 class ExplainRequest(Request):
