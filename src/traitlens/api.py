@@ -455,6 +455,35 @@ class ScalePredictions:
         return table
 
 
+def _item_file(path: Path) -> pd.DataFrame | None:
+    """A CSV/TSV of items without an inventory's ``scale``/``key`` columns: ``text`` [, ``item``, ``scale``, ``key``].
+
+    None when ``path`` is not such a file (an inventory file, a YAML file or a built-in name), so the
+    inventory loader validates it. Blank texts and keys other than +1/-1/blank are errors naming the line.
+    """
+    from traitlens.io.sources import read_delimited
+
+    if path.suffix.lower() not in (".csv", ".tsv", ".tab") or not path.is_file():
+        return None
+    table = read_delimited(path)
+    if {"scale", "key"} <= set(table.header):
+        return None
+    table.require("text")
+    if not table.rows:
+        raise InputError("the file has no rows", path=path, line=2)
+    for row, line in zip(table.rows, table.lines, strict=True):
+        if not row["text"].strip():
+            raise InputError("blank text", path=path, line=line, column="text")
+        if row.get("key", "").strip() not in ("", "1", "-1", "+1", "1.0", "-1.0"):
+            raise InputError(f"key {row['key']!r} is not +1, -1 or empty", path=path, line=line, column="key")
+        if "scale" in row and not row["scale"].strip():
+            raise InputError("blank scale", path=path, line=line, column="scale")
+    frame = pd.DataFrame(table.rows)
+    if "key" in frame:
+        frame["key"] = pd.to_numeric(frame["key"].str.strip().replace("", np.nan))
+    return frame
+
+
 def _memberships(items: pd.DataFrame | Inventory | str | Path) -> pd.DataFrame:
     """``item, text, scale, key`` rows from a frame, an :class:`Inventory` or an inventory name/path."""
     if isinstance(items, Inventory | str | Path):
@@ -637,7 +666,8 @@ def factors(
     ----------
     items : DataFrame, Inventory, or an inventory name or file
         Item texts (``text``; optional ``item`` ids and ``scale``, used to measure agreement with
-        theory). An item in several scales is analysed once.
+        theory, and ``key``). An item in several scales is analysed once. A CSV/TSV file without the
+        inventory columns ``scale`` and ``key`` is read as such an item table.
     n_factors : int or "auto"
         ``"auto"``: parallel analysis against random unit vectors of the dimension of the space the
         correlations are cosines of (35 constructs for ``membership`` and ``profile``, the model's
@@ -687,6 +717,8 @@ def factors(
 
     if method not in FACTOR_CHOICES:
         raise InputError(f"unknown factor method {method!r}; available: {', '.join(FACTOR_CHOICES)}")
+    if isinstance(items, str | Path) and (table := _item_file(Path(items))) is not None:
+        items = table
     if isinstance(items, pd.DataFrame) and "scale" not in items.columns:
         frame = items.copy()
         if "text" not in frame.columns:

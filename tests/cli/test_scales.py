@@ -488,3 +488,25 @@ def test_relabel_short_form_and_map_with_the_real_model(run, tmp_path):
     assert sum(len(trace["hovertext"]) for trace in data) == 50
     hover = [text for trace in data for text in trace["hovertext"]]
     assert "<b>E1</b> (Extraversion)<br>I am the life of the party." in hover
+
+
+def test_factors_reads_an_item_file_without_keys_or_scales(run, loads, tmp_path):
+    texts = ["I am the life of the party.", "I keep in the background.", "I talk to a lot of people.",
+             "I get stressed out easily.", "I am relaxed most of the time.", "I worry about things."]
+    unkeyed = tmp_path / "items.csv"
+    unkeyed.write_text("item,scale,text\n" + "".join(f"i{n},{'EN'[n // 3]},{t}\n" for n, t in enumerate(texts)))
+    got = run("factors", "--file", str(unkeyed), "--n-factors", "2", "--format", "json")
+    assert got.exit_code == 0, got.stderr
+    envelope = json.loads(got.stdout)
+    assert envelope["provenance"]["signs"] == "inferred keys"
+    assert {r["item"] for r in envelope["results"]} == {f"i{n}" for n in range(6)}
+    bare = tmp_path / "texts.csv"
+    bare.write_text("text\n" + "".join(f"{t}\n" for t in texts))
+    textonly = run("factors", "--file", str(bare), "--n-factors", "2", "--format", "json")
+    assert textonly.exit_code == 0, textonly.stderr
+    assert json.loads(textonly.stdout)["provenance"]["signs"] == "contrast"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,key\n" + "".join(f"{t},{'2' if n == 3 else '1'}\n" for n, t in enumerate(texts)))
+    wrong = run("factors", "--file", str(bad), "--n-factors", "2")
+    assert wrong.exit_code != 0
+    assert "line 5" in plain(wrong.stderr) and "key" in plain(wrong.stderr)
