@@ -75,6 +75,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+from traitlens.analysis.correlations import complete_keys
 from traitlens.analysis.profiles import BipolarProfile
 from traitlens.analysis.similarity import cosine_matrix
 from traitlens.errors import InputError
@@ -230,9 +231,9 @@ def keys_from_correlations(r: np.ndarray, groups: Sequence[object]) -> np.ndarra
     -------
     (n,) array of {+1, -1}
         Within each group, the sign of the text on the leading eigenvector of the group's block of
-        ``r``: texts that correlate positively share a key. A group's direction is arbitrary, so it is
-        oriented to make most of its texts +1 (ties: the text with the largest weight is +1); a group
-        of one text is +1. Only the pattern within a group means anything, which is all
+        ``r``: texts that correlate positively share a key — the keys :func:`traitlens.predict_scales`
+        infers (:func:`traitlens.analysis.correlations.complete_keys`, oriented so that most texts get
+        +1); a group of one text is +1. Only the pattern within a group means anything, which is all
         :func:`keyed_signs` uses (it is unchanged when a whole group's keys flip).
 
     Notes
@@ -255,19 +256,11 @@ def keys_from_correlations(r: np.ndarray, groups: Sequence[object]) -> np.ndarra
     if r.ndim != 2 or r.shape[0] != r.shape[1] or len(labels) != len(r):
         raise InputError(f"keys_from_correlations needs a square correlation matrix and one group per text; "
                          f"got {r.shape} and {len(labels)} groups")
+    frame = pd.DataFrame(r)
     keys = np.ones(len(r))
     for g in range(labels.max() + 1 if len(labels) else 0):
         idx = np.flatnonzero(labels == g)
-        if len(idx) < 2:
-            continue
-        block = r[np.ix_(idx, idx)].copy()
-        np.fill_diagonal(block, 1.0)
-        vector = np.linalg.eigh((block + block.T) / 2)[1][:, -1]
-        signs = np.where(vector < 0, -1.0, 1.0)
-        total = signs.sum()
-        if total < 0 or (total == 0 and signs[np.argmax(np.abs(vector))] < 0):
-            signs = -signs
-        keys[idx] = signs
+        keys[idx] = complete_keys(frame, pd.Series(np.nan, index=idx))[0].to_numpy(dtype=float)
     return keys
 
 
