@@ -52,6 +52,8 @@ from traitlens.constructs.scales import load_scales
 from traitlens.datasets import load_responses
 from traitlens.engine import FACTOR_METHODS, item_correlations, scale_similarity, semantic_factors
 from traitlens.errors import InputError
+from traitlens.evaluation.harness import observed_facet_correlations
+from traitlens.evaluation.metrics import composite_correlations
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -325,17 +327,8 @@ def facet_truth() -> dict[str, Any]:
     inv = load_inventory("ipip-neo-300").frame
     facets = inv[inv["level"] == "facet"].reset_index(drop=True)
     names = list(dict.fromkeys(facets["scale"]))
-    keys = pd.read_csv(DATA / "ipip_neo_300" / "ipip_neo_300_items_keys.csv")
-    code = dict(zip(keys["facet_name"], keys["facet_code"], strict=False))
-    long = pd.read_csv(DATA / "wulff_ipip_scales" / "ipip_neo300_facet_correlations.csv")
-    spelled = {"Activity-Level": "Activity Level", "Aesthetic Appreciation/Artistic Interests": "Artistic Interests",
-               "Modesty/Humility": "Modesty", "Self-consciousness": "Self-Consciousness"}
-    long = long.replace({"construct_1": spelled, "construct_2": spelled})
-    ipip_obs = long.pivot(index="construct_1", columns="construct_2", values="correlation")
-    ipip_obs = ipip_obs.combine_first(ipip_obs.T).loc[names, names].to_numpy()
-    neo = pd.read_csv(DATA / "neo_pi_r_facet_correlations" / "neo_facet_cor.csv", index_col=0)
-    neo_obs = neo.loc[[next(i for i in neo.index if i.startswith(code[n])) for n in names],
-                      [code[n] for n in names]].to_numpy()
+    ipip_obs = observed_facet_correlations("ipip-neo-300", names, DATA)
+    neo_obs = observed_facet_correlations("neo-pi-r", names, DATA)
     texts = list(dict.fromkeys(facets["text"]))
     where = {t: i for i, t in enumerate(texts)}
     weights = np.zeros((len(texts), len(names)))
@@ -345,15 +338,6 @@ def facet_truth() -> dict[str, Any]:
     domains = load_inventory("ipip-neo-300").items.drop_duplicates("text").set_index("text").loc[texts]
     return {"names": names, "texts": texts, "weights": weights, "ipip": ipip_obs, "neo": neo_obs,
             "domain": domains["factor"].tolist(), "domain_key": domains["factor_key"].to_numpy(dtype=float)}
-
-
-def _composite(r: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Composite-formula scale correlations (unit diagonal), as ``psychometrics.scale_correlations_from_items``."""
-    r = r.copy()
-    np.fill_diagonal(r, 1.0)
-    cov = weights.T @ r @ weights
-    d = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
-    return cov / np.outer(d, d)
 
 
 def facet_predictions(encoder: Any, truth: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -390,16 +374,19 @@ def facet_predictions(encoder: Any, truth: dict[str, Any]) -> dict[str, np.ndarr
     raw = scale_content(vectors, (w != 0).T.astype(float))
     by_domain = {"scales": truth["domain"], "keys": truth["domain_key"]}
     domain_signed = keyed_signs(domains, **by_domain) * np.abs(domains)
-    out = {"composite/head": _composite(head_r, w), "composite/profile": _composite(profile_r, w),
-           "composite/cosine": _composite(cosine_matrix(vectors, vectors), w),
-           "composite/membership": _composite(membership_correlations(*profiles), w),
-           "composite/membership+keys": _composite(membership_correlations(*profiles, scales=scales, keys=keys), w),
-           "composite/head minus its first principal component": _composite(head_r - general, w),
-           "composite/domain contrasts minus their item mean": _composite(cosine_matrix(domains, domains), w),
-           "composite/membership, signs from the domain keys": _composite(
-               membership_correlations(*profiles, **by_domain), w),
-           "composite/domain contrasts minus their item mean, signs from the domain keys": _composite(
-               cosine_matrix(domain_signed, domain_signed), w),
+    def keyed(r: np.ndarray) -> np.ndarray:  # the facets' composites of predicted item correlations
+        return composite_correlations(r, w)
+
+    out = {"composite/head": keyed(head_r), "composite/profile": keyed(profile_r),
+           "composite/cosine": keyed(cosine_matrix(vectors, vectors)),
+           "composite/membership": keyed(membership_correlations(*profiles)),
+           "composite/membership+keys": keyed(membership_correlations(*profiles, scales=scales, keys=keys)),
+           "composite/head minus its first principal component": keyed(head_r - general),
+           "composite/domain contrasts minus their item mean": keyed(cosine_matrix(domains, domains)),
+           "composite/membership, signs from the domain keys": keyed(
+               membership_correlations(*profiles, **by_domain)),
+           "composite/domain contrasts minus their item mean, signs from the domain keys": keyed(
+               cosine_matrix(domain_signed, domain_signed)),
            "disattenuated mean cross-item head r": mean_cross / np.outer(within, within),
            "scale vectors (keyed sum of contrasts): cosine": cosine_matrix(scale_vectors, scale_vectors),
            "scale vectors (keyed sum of contrasts): row-centred (Pearson)": np.corrcoef(scale_vectors),

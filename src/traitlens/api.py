@@ -27,6 +27,7 @@ from traitlens.analysis.profiles import infer_keys as infer_keys_from_vectors
 from traitlens.analysis.similarity import similarity_frame
 from traitlens.constructs.exemplars import ExemplarSpec, exemplar_source
 from traitlens.constructs.inventory import Inventory, load_inventory
+from traitlens.constructs.scales import read_item_table
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.engine import CORRELATION_METHODS, ProfileRun, bipolar, item_correlations, keyword_similarity
@@ -455,35 +456,6 @@ class ScalePredictions:
         return table
 
 
-def _item_file(path: Path) -> pd.DataFrame | None:
-    """A CSV/TSV of items without an inventory's ``scale``/``key`` columns: ``text`` [, ``item``, ``scale``, ``key``].
-
-    None when ``path`` is not such a file (an inventory file, a YAML file or a built-in name), so the
-    inventory loader validates it. Blank texts and keys other than +1/-1/blank are errors naming the line.
-    """
-    from traitlens.io.sources import read_delimited
-
-    if path.suffix.lower() not in (".csv", ".tsv", ".tab") or not path.is_file():
-        return None
-    table = read_delimited(path)
-    if {"scale", "key"} <= set(table.header):
-        return None
-    table.require("text")
-    if not table.rows:
-        raise InputError("the file has no rows", path=path, line=2)
-    for row, line in zip(table.rows, table.lines, strict=True):
-        if not row["text"].strip():
-            raise InputError("blank text", path=path, line=line, column="text")
-        if row.get("key", "").strip() not in ("", "1", "-1", "+1", "1.0", "-1.0"):
-            raise InputError(f"key {row['key']!r} is not +1, -1 or empty", path=path, line=line, column="key")
-        if "scale" in row and not row["scale"].strip():
-            raise InputError("blank scale", path=path, line=line, column="scale")
-    frame = pd.DataFrame(table.rows)
-    if "key" in frame:
-        frame["key"] = pd.to_numeric(frame["key"].str.strip().replace("", np.nan))
-    return frame
-
-
 def _memberships(items: pd.DataFrame | Inventory | str | Path) -> pd.DataFrame:
     """``item, text, scale, key`` rows from a frame, an :class:`Inventory` or an inventory name/path."""
     if isinstance(items, Inventory | str | Path):
@@ -717,7 +689,7 @@ def factors(
 
     if method not in FACTOR_CHOICES:
         raise InputError(f"unknown factor method {method!r}; available: {', '.join(FACTOR_CHOICES)}")
-    if isinstance(items, str | Path) and (table := _item_file(Path(items))) is not None:
+    if isinstance(items, str | Path) and (table := read_item_table(items)) is not None:
         items = table
     if isinstance(items, pd.DataFrame) and "scale" not in items.columns:
         frame = items.copy()
@@ -735,17 +707,17 @@ def factors(
     if method == "auto":
         method = FACTOR_METHODS[0]
     pool = exemplar_source(exemplars, data_dir) if method != "cosine" else None
-    keyed = (use_keys and method == "membership" and "key" in unique and (unique["scale"].astype(str) != "").all()
-             and pd.to_numeric(unique["key"], errors="coerce").notna().any())
-    scaled = (unique["scale"].astype(str) != "").all()
-    signs: dict[str, Any] = {"scales": unique["scale"].astype(str).tolist(),
-                             "keys": pd.to_numeric(unique["key"], errors="coerce").to_numpy(float)} if keyed else {}
-    key_source = None
     if infer_keys not in (True, False, "auto"):
         raise InputError(f"infer_keys must be True, False or 'auto'; got {infer_keys!r}")
+    scales = unique["scale"].astype(str)
+    scaled = bool((scales != "").all())
+    keys = pd.to_numeric(unique["key"], errors="coerce").to_numpy(float) if "key" in unique else None
+    keyed = use_keys and method == "membership" and scaled and keys is not None and bool(np.isfinite(keys).any())
+    signs: dict[str, Any] = {"scales": scales.tolist(), "keys": keys} if keyed else {}
+    key_source = None
     if method == "membership" and not keyed and (infer_keys is True or (infer_keys == "auto" and scaled)):
         key_source = auto_correlation_method(encoder)
-        signs = {"scales": unique["scale"].astype(str).tolist() if scaled else None,
+        signs = {"scales": scales.tolist() if scaled else None,
                  "sign_correlations": item_correlations(clean, encoder, key_source, pool=pool)[0]}
     solution, provenance = semantic_factors(clean, encoder, method, n_factors=n_factors, rotation=rotation,
                                             pool=pool, n_iter=n_iter, seed=seed, **signs)
@@ -758,8 +730,7 @@ def factors(
                                     "dim": solution.parallel.dim, "n_iter": n_iter, "percentile": 95, "seed": seed,
                                     "eigenvalues": solution.parallel.eigenvalues[:10].round(4).tolist(),
                                     "null_eigenvalues": solution.parallel.null[:10].round(4).tolist()}}
-    scales = unique["scale"].astype(str)
-    if (scales != "").all() and scales.nunique() > 1:
+    if scaled and scales.nunique() > 1:
         record["theory"] = agreement(assign_items(solution.loadings), scales.tolist())
     out = loading_frame(solution.loadings, labels)
     out.attrs["provenance"] = {**provenance, "analysis": "factors", "method": method, "factors": record}

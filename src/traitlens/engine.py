@@ -259,6 +259,7 @@ def semantic_factors(texts: list[str], encoder: Encoder, method: str, *, n_facto
     constructs for ``membership`` and ``profile``, the encoder's dimension for ``cosine`` and ``head``)
     and EFA (:func:`traitlens.analysis.structure.semantic_factors`).
     """
+    from traitlens.analysis.assignment import rank_constructs
     from traitlens.analysis.structure import keys_from_correlations, membership_correlations
     from traitlens.analysis.structure import semantic_factors as factor
 
@@ -268,10 +269,9 @@ def semantic_factors(texts: list[str], encoder: Encoder, method: str, *, n_facto
         runs = profile_correlations(texts, encoder, pool, load_taxonomy(CORRELATION_TAXONOMY))
         signs = "contrast" if keys is None else "keys"
         if keys is None and sign_correlations is not None:
-            if scales is None:
+            if scales is None:  # each item's domain, by the one assignment rule
                 domains = runs[0].profile
-                scales = list(np.asarray(domains.constructs, dtype=object)[
-                    np.argmax(np.nan_to_num(domains.relevance, nan=-np.inf), axis=1)])
+                scales = list(np.asarray(domains.constructs, dtype=object)[rank_constructs(domains.relevance)[0]])
             keys = keys_from_correlations(sign_correlations, scales)
             signs = "inferred keys"
         matrix = membership_correlations(*(run.profile for run in runs), scales=scales if keys is not None else None,

@@ -237,6 +237,38 @@ def _from_yaml(path: Path) -> tuple[pd.DataFrame, list[int]]:
     return pd.DataFrame(rows), lines
 
 
+def read_item_table(path: str | Path) -> pd.DataFrame | None:
+    """A CSV/TSV of items that is not an inventory: ``text`` and optionally ``item``, ``scale``, ``key``.
+
+    For analyses of item texts (:func:`traitlens.factors`) where an inventory file would demand keys.
+    Returns None when ``path`` is not such a file (not a CSV/TSV, or it has both ``scale`` and
+    ``key``: an inventory, for the inventory loader to validate). Keys are read as in a scales table
+    (+1, -1; empty or 0 = unknown). A blank text or scale, or another key, is an error naming the
+    line and column.
+    """
+    from traitlens.io.sources import read_delimited
+
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".tsv", ".tab") or not path.is_file():
+        return None
+    table = read_delimited(path)
+    if {"scale", "key"} <= set(table.header):
+        return None
+    table.require("text")
+    if not table.rows:
+        raise InputError("the file has no rows", path=path, line=2)
+    for row, line in zip(table.rows, table.lines, strict=True):
+        for column in ("text", "scale"):
+            if column in row and not row[column].strip():
+                raise InputError(f"blank {column}", path=path, line=line, column=column)
+        if _cell(row.get("key")) not in _KEYS:
+            raise InputError(f"key {row['key']!r} is not +1, -1 or empty", path=path, line=line, column="key")
+    frame = pd.DataFrame(table.rows)
+    if "key" in frame:
+        frame["key"] = [_KEYS[_cell(v)] for v in frame["key"]]
+    return frame
+
+
 def _cell(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""

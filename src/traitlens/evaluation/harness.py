@@ -455,22 +455,18 @@ def run_scale_suite(suite: str, method: str | Method = "cosine", model: ModelSpe
         if pred is not None:
             rows += [(suite, method_obj.name, encoder.name, *f, n)
                      for f in factor_figures(efa(pred, spec.n_factors), human, theory, intervals=intervals)]
-        if method_obj.name == "profile":
-            pool = method_obj._pool(ctx)
-            keyed = {"scales": theory, "keys": frame["key"].to_numpy(dtype=float)}
-            for label, extra in (("membership", {}), ("membership+keys", keyed)):
-                solution, _ = semantic_factors(texts, encoder, "membership", n_factors=spec.n_factors, pool=pool,
-                                               **extra)
-                rows += [(suite, label, encoder.name, *f, n)
-                         for f in factor_figures(solution.loadings, human, theory, intervals=intervals)]
-        if method_obj.name == "tuned" and pred is not None:
-            pool = method_obj._pool(ctx)
-            inferred = (("membership+inferred-keys", {}), ("membership+inferred-keys/scales", {"scales": theory}))
-            for label, extra in inferred:
-                solution, _ = semantic_factors(texts, encoder, "membership", n_factors=spec.n_factors, pool=pool,
-                                               sign_correlations=pred, **extra)
-                rows += [(suite, label, encoder.name, *f, n)
-                         for f in factor_figures(solution.loadings, human, theory, intervals=intervals)]
+        # traitlens.factors' own membership predictors, scored with this method's exemplars (and predictions)
+        variants: dict[str, dict] = {
+            "profile": {"membership": {}, "membership+keys": {"scales": theory,
+                                                              "keys": frame["key"].to_numpy(dtype=float)}},
+            "tuned": {"membership+inferred-keys": {"sign_correlations": pred},
+                      "membership+inferred-keys/scales": {"sign_correlations": pred, "scales": theory}},
+        }.get(method_obj.name, {})
+        for label, extra in variants.items():
+            solution, _ = semantic_factors(texts, encoder, "membership", n_factors=spec.n_factors,
+                                           pool=method_obj._pool(ctx), **extra)
+            rows += [(suite, label, encoder.name, *f, n)
+                     for f in factor_figures(solution.loadings, human, theory, intervals=intervals)]
     elif pred is not None:
         facets = list(dict.fromkeys(frame["scale"].astype(str)))
         weights = np.zeros((len(ids), len(facets)))
