@@ -257,8 +257,9 @@ def _inferred_key_rows(texts: list[str], encoder: Any, ctx: Any, pool: pd.DataFr
     """``membership`` with keys inferred from the ``tuned`` predictions of an adapter that never saw the items.
 
     What :func:`traitlens.factors` does without keys (``infer_keys=True``), scored leak-free: the
-    harness' ``tuned`` method takes a leave-one-dataset-out adapter (``.models/finetune-adapter``) that
-    passes the leakage guard against the scored items, and refuses (no rows) where there is none.
+    harness' ``tuned`` method takes the leave-one-dataset-out adapters (one per member of the shipped
+    ensemble, ``evaluation.methods.DEFAULT_ADAPTER_DIRS``) that pass the leakage guard against the scored
+    items, and refuses (no rows) where there are none.
     ``membership+inferred-keys``: keys inferred within the profile's domains (text only);
     ``…/scales``: within the inventory's scales (memberships known, keys not).
     """
@@ -280,7 +281,7 @@ def _inferred_key_rows(texts: list[str], encoder: Any, ctx: Any, pool: pd.DataFr
         m: dict[str, Any] = {"parallel_analysis_n_factors": auto.n_factors, "null_dim": auto.parallel.dim,
                              "pa_factor": agreement(assign_items(auto.loadings), theory),
                              "five_factor": agreement(assign_items(five.loadings), theory),
-                             "adapter": str(tuned.adapters[id(guarded)].relative_to(ROOT))}
+                             "adapter": [str(f.relative_to(ROOT)) for f in tuned.adapters[id(guarded)]]}
         if scales is not None:
             m["key_agreement_within_scales"] = _key_agreement(keys_from_correlations(predicted, scales), theory,
                                                               ctx.inventory)

@@ -10,8 +10,9 @@ functions directly, so what it measures is what users get.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +23,12 @@ from traitlens.constructs.exemplars import construct_exemplars, constructs_at
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders.base import Encoder
 from traitlens.errors import InputError
+from traitlens.fingerprint import content_fingerprint
 from traitlens.provenance import make_provenance
 from traitlens.training.head import CorrelationHead, has_head, head_features, load_head
+
+if TYPE_CHECKING:
+    from traitlens.encoders.adapted import AdapterSpec
 
 
 @dataclass(frozen=True)
@@ -113,8 +118,8 @@ def profile_correlations(texts: list[str], encoder: Encoder, pool: pd.DataFrame 
 
 def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: pd.DataFrame | None = None,
                       taxonomy: Taxonomy | None = None,
-                      head: CorrelationHead | None = None,
-                      adapter: str | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+                      head: CorrelationHead | Sequence[CorrelationHead | None] | None = None,
+                      adapter: AdapterSpec = None) -> tuple[np.ndarray, dict[str, Any]]:
     """Predicted signed correlations between items (n × n, unit diagonal) and their provenance.
 
     Parameters
@@ -124,9 +129,10 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
     encoder : Encoder
     method : {"tuned", "head", "profile", "cosine"}
         ``tuned``: the model with a low-rank adapter fine-tuned on observed item correlations merged
-        in (:mod:`traitlens.encoders.adapted`; the one shipped for the base model, or ``adapter``),
+        in (:mod:`traitlens.encoders.adapted`; those shipped for the base model, or ``adapter``),
         then the head shipped for the adapted model (or ``head``) if there is one, else
-        :data:`TUNED_VIA`, over its embeddings; ``head``: a learned head over the items'
+        :data:`TUNED_VIA`, over its embeddings; with several adapters (the shipped ensemble, or a
+        sequence given as ``adapter``) the mean of their predictions; ``head``: a learned head over the items'
         ``profile`` features (contrast, high and low over the same 35 constructs), trained on
         observed item correlations of other questionnaires (:mod:`traitlens.training.head`);
         ``profile``: cosine of the items' contrast vectors over
@@ -137,11 +143,13 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
         Exemplars for ``profile`` and ``head`` (:func:`~traitlens.constructs.exemplars.exemplar_source`).
     taxonomy : Taxonomy, optional
         Contrast space of ``profile`` and ``head`` (default :data:`CORRELATION_TAXONOMY`).
-    head : CorrelationHead, optional
+    head : CorrelationHead or sequence, optional
         For ``head``: default the head shipped for ``encoder``
-        (:func:`~traitlens.training.head.load_head`, which refuses a model it has no head for).
-    adapter : str or path, optional
-        For ``tuned``: an adapter (shipped name, ``.npz`` or folder) instead of the shipped one.
+        (:func:`~traitlens.training.head.load_head`, which refuses a model it has no head for). For
+        ``tuned``: the head of each adapted model (one per adapter, None: its shipped head).
+    adapter : str, path or sequence of them, optional
+        For ``tuned``: an adapter (shipped name, ``.npz`` or folder), or several (an ensemble), instead
+        of the shipped ones.
 
     Returns
     -------
@@ -169,12 +177,28 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
         return matrix, {**runs[0].provenance, "level": [r.provenance["level"] for r in runs], "predictor": "head",
                         "head": record}
     if method == "tuned":
-        from traitlens.encoders.adapted import adapted_encoder_for, adapter_record
+        from traitlens.encoders.adapted import adapter_record, tuned_encoders
 
-        tuned = adapted_encoder_for(encoder, adapter)
-        via = "head" if head is not None or has_head(tuned) else TUNED_VIA
-        matrix, provenance = item_correlations(texts, tuned, via, pool=pool, taxonomy=taxonomy, head=head)
-        return matrix, {**provenance, "predictor": "tuned", "via": via, "adapter": adapter_record(tuned)}
+        members = tuned_encoders(encoder, adapter)
+        heads = list(head) if isinstance(head, Sequence) else [head] * len(members)
+        if len(heads) != len(members):
+            raise InputError(f"{len(heads)} heads for {len(members)} adapters: give one head per adapter")
+        matrices, records, provenances = [], [], []
+        for tuned, member_head in zip(members, heads, strict=True):
+            via = "head" if member_head is not None or has_head(tuned) else TUNED_VIA
+            matrix, provenance = item_correlations(texts, tuned, via, pool=pool, taxonomy=taxonomy, head=member_head)
+            matrices.append(matrix)
+            provenances.append(provenance)
+            records.append({**(adapter_record(tuned) or {}), "via": via})
+        provenance = {**provenances[0], "predictor": "tuned", "via": records[0]["via"], "ensemble": len(records)}
+        if len(records) == 1:
+            return matrices[0], {**provenance, "adapter": records[0]}
+        models = [p["model"] for p in provenances]
+        base = str(models[0]["id"]).rsplit("+", 1)[0]
+        model = {"id": base + "+" + ",".join(str(r.get("name")) for r in records),
+                 "fingerprint": content_fingerprint([m["fingerprint"] for m in models], 16),
+                 "dim": models[0]["dim"], "ensemble": models}
+        return np.mean(matrices, axis=0), {**provenance, "model": model, "adapter": records}
     raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_METHODS)}")
 
 

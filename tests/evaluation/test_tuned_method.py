@@ -16,6 +16,7 @@ from traitlens.evaluation.methods import (
     adapter_search_dirs,
     get_method,
     unseen_adapter,
+    unseen_adapters,
 )
 
 from ..fakes import FakeEncoder
@@ -62,7 +63,24 @@ def test_only_adapters_of_the_scored_model_are_candidates_and_every_search_folde
     method = get_method("tuned")
     with pytest.raises(InputError):  # the fake encoder cannot merge an adapter; the picked folder is recorded first
         method.item_correlations(SCORED, ctx)
-    assert method.adapters[id(ctx)] == mine
+    assert method.adapters[id(ctx)] == [mine]
+
+
+def test_each_search_folder_gives_one_member_of_the_scored_ensemble(tmp_path, monkeypatch):
+    guard = FakeEncoder()
+    first = adapter_folder(tmp_path / "seed0", "lodo-a", ["I talk a lot.", "I worry."])
+    adapter_folder(tmp_path / "seed0", "lodo-b", ["I am tidy.", "I worry."])  # smaller: not this folder's pick
+    adapter_folder(tmp_path / "seed1", "all", [*SCORED, "I worry."])  # saw the scored items: no member here
+    third = adapter_folder(tmp_path / "seed2", "lodo-a", ["I talk a lot.", "I worry.", "I am tidy."])
+    monkeypatch.setenv(ADAPTER_DIR_ENV, os.pathsep.join(str(tmp_path / d) for d in ("seed0", "seed1", "seed2")))
+    members, notes = unseen_adapters(SCORED, guard, base_fingerprint=guard.fingerprint)
+    assert members == [first, third]
+    assert notes == ["all: trained on 3 scored item(s) or rewordings"]
+    ctx = MethodContext(encoder=FakeEncoder(), scored_texts=SCORED, guard_encoder=guard)
+    method = get_method("tuned")
+    with pytest.raises(InputError):  # the fake encoder cannot merge an adapter; the members are recorded first
+        method.item_correlations(SCORED, ctx)
+    assert method.adapters[id(ctx)] == [first, third]
 
 
 def test_the_harness_refuses_tuned_without_an_unseen_adapter(tmp_path, monkeypatch):

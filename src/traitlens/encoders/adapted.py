@@ -26,10 +26,11 @@ import hashlib
 import json
 import os
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -50,6 +51,8 @@ __all__ = [
     "read_adapter",
     "shipped_adapter_for",
     "shipped_adapters",
+    "shipped_adapters_for",
+    "tuned_encoders",
     "unwrap",
     "write_adapter",
 ]
@@ -61,6 +64,8 @@ FORMAT = "traitlens-lora/1"
 #: Folder of the adapters that ship with traitlens.
 SHIPPED_DIR = Path(__file__).with_name("adapters")
 _META = "__meta__"
+#: An adapter argument: a shipped name, an ``.npz`` or folder, several of them (an ensemble), or None.
+AdapterSpec: TypeAlias = "str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None"
 
 
 @dataclass(frozen=True)
@@ -222,11 +227,20 @@ def shipped_adapters() -> dict[str, Path]:
 
 
 def shipped_adapter_for(base_fingerprint: str) -> Path | None:
-    """The shipped adapter trained on the base model with this fingerprint, or None."""
-    for path in shipped_adapters().values():
-        if _meta_of(path).get("base", {}).get("fingerprint") == base_fingerprint:
-            return path
-    return None
+    """The (first) shipped adapter trained on the base model with this fingerprint, or None."""
+    members = shipped_adapters_for(base_fingerprint)
+    return members[0] if members else None
+
+
+def shipped_adapters_for(base_fingerprint: str) -> list[Path]:
+    """Every shipped adapter trained on the base model with this fingerprint, in name order.
+
+    Several adapters for one base are an ensemble: ``method="tuned"``
+    (:func:`traitlens.engine.item_correlations`) averages their predicted correlations. Used as a model
+    (``model="NAME"``), each is a model of its own.
+    """
+    return sorted((path for path in shipped_adapters().values()
+                   if _meta_of(path).get("base", {}).get("fingerprint") == base_fingerprint), key=lambda p: p.stem)
 
 
 def adapter_base_fingerprint(path: str | os.PathLike[str]) -> str | None:
@@ -430,6 +444,32 @@ def adapter_record(encoder: Encoder) -> dict[str, Any] | None:
     """What provenance records about the adapter of an (optionally cached) adapted encoder, else None."""
     inner = unwrap(encoder)
     return inner.adapter.record() if isinstance(inner, AdaptedEncoder) else None
+
+
+def tuned_encoders(encoder: Encoder, adapter: AdapterSpec = None) -> list[Encoder]:
+    """The adapted encoders ``method="tuned"`` averages over.
+
+    ``encoder`` itself if it already carries an adapter (and ``adapter`` is None); one encoder per
+    adapter given (a name, file or folder, or a sequence of them); else one per adapter shipped for
+    the base model (:func:`shipped_adapters_for`: the shipped ensemble).
+
+    Raises
+    ------
+    InputError
+        As :func:`adapted_encoder_for`.
+    """
+    if adapter is None:
+        inner = unwrap(encoder)
+        if isinstance(inner, AdaptedEncoder) or not isinstance(inner, SentenceTransformerEncoder):
+            return [adapted_encoder_for(encoder)]
+        members = shipped_adapters_for(inner.fingerprint)
+        return [adapted_encoder_for(encoder, m) for m in members] if members else [adapted_encoder_for(encoder)]
+    if isinstance(adapter, str | os.PathLike):
+        return [adapted_encoder_for(encoder, adapter)]
+    members = list(adapter)
+    if not members:
+        raise InputError("an empty list of adapters")
+    return [adapted_encoder_for(encoder, m) for m in members]
 
 
 def adapted_encoder_for(encoder: Encoder, adapter: str | os.PathLike[str] | None = None) -> Encoder:

@@ -240,10 +240,15 @@ class HeadMethod(ProfileMethod):
 
 
 #: Where the harness looks for leave-one-dataset-out adapters (folders written by ``traitlens finetune
-#: --lora-rank``, e.g. by ``benchmarks/finetune_adapter.py``): ``$TRAITLENS_ADAPTER_DIR`` (one folder, or
-#: several joined by ``os.pathsep``), else the checkout's ``.models/finetune-adapter`` (all-MiniLM-L6-v2)
-#: and ``.models/finetune-adapter-mpnet`` (all-mpnet-base-v2).
+#: --lora-rank``, e.g. by ``benchmarks/adapter_sweep.py`` and ``benchmarks/finetune_adapter.py``):
+#: ``$TRAITLENS_ADAPTER_DIR`` (one folder, or several joined by ``os.pathsep``), else
+#: :data:`DEFAULT_ADAPTER_DIRS` below the checkout's ``.models``. Each folder is one member of the
+#: ensemble the harness scores (:class:`TunedMethod`): it holds that member's fold adapters.
 ADAPTER_DIR_ENV = "TRAITLENS_ADAPTER_DIR"
+#: The folds of the shipped predictors: the three seeds of all-MiniLM-L6-v2's ensemble
+#: (``benchmarks/adapter_sweep.py``) and all-mpnet-base-v2's adapter (``finetune_adapter.py --tag mpnet``).
+DEFAULT_ADAPTER_DIRS = ("adapter-sweep/r16-lr3e-4-b64", "adapter-sweep/r16-lr3e-4-b64-s1",
+                        "adapter-sweep/r16-lr3e-4-b64-s2", "finetune-adapter-mpnet")
 
 
 def adapter_search_dirs() -> list[Path]:
@@ -254,7 +259,25 @@ def adapter_search_dirs() -> list[Path]:
     if env:
         return [Path(part).expanduser() for part in env.split(os.pathsep) if part.strip()]
     models = Path(__file__).resolve().parents[3] / ".models"
-    return [models / "finetune-adapter", models / "finetune-adapter-mpnet"]
+    return [models / d for d in DEFAULT_ADAPTER_DIRS]
+
+
+def unseen_adapters(scored_texts: Sequence[str], guard_encoder: Encoder | None,
+                    base_fingerprint: str | None = None) -> tuple[list[Path], list[str]]:
+    """One adapter per search folder (:func:`adapter_search_dirs`) that never saw the scored items.
+
+    The members of the ensemble the harness scores for ``tuned``: each folder's :func:`unseen_adapter`
+    (trained on the base model with ``base_fingerprint``), in folder order; folders without one add
+    nothing. Returns the adapter folders and the notes of the rejected candidates.
+    """
+    found: list[Path] = []
+    notes: list[str] = []
+    for root in adapter_search_dirs():
+        folder, why = unseen_adapter(scored_texts, guard_encoder, root, base_fingerprint=base_fingerprint)
+        notes.extend(why)
+        if folder is not None:
+            found.append(folder)
+    return found, notes
 
 
 def unseen_adapter(scored_texts: Sequence[str], guard_encoder: Encoder | None,
@@ -298,49 +321,49 @@ def unseen_adapter(scored_texts: Sequence[str], guard_encoder: Encoder | None,
 
 @register_method
 class TunedMethod(ProfileMethod):
-    """The model with a LoRA adapter fine-tuned on observed item correlations, trained WITHOUT the scored items.
+    """The model with LoRA adapters fine-tuned on observed item correlations, trained WITHOUT the scored items.
 
-    The shipped adapter (``traitlens/encoders/adapters``) saw every shared dataset, so the harness never
-    uses it: for each suite it takes a leave-one-dataset-out adapter from :func:`adapter_search_dirs`
-    whose training items (its ``split.csv``) pass the leakage guard against every scored item
-    (:func:`unseen_adapter`), and refuses the suite (``InputError``) when there is none. Where the shipped
-    ``tuned`` predictor runs a head over the adapted model, a head is fitted here on that adapted model,
-    without the scored data (as :class:`HeadMethod` does). Predictions come from
-    :func:`traitlens.engine.item_correlations` with ``method="tuned"`` (as in :func:`traitlens.correlate`),
-    with ``profile``'s exemplar pool; assignment is ``profile``'s on the base model.
+    The shipped adapters (``traitlens/encoders/adapters``) saw every shared dataset, so the harness never
+    uses them: for each suite it takes, from each search folder (:func:`adapter_search_dirs`: one folder
+    per member of the shipped ensemble), a leave-one-dataset-out adapter whose training items (its
+    ``split.csv``) pass the leakage guard against every scored item (:func:`unseen_adapters`), and
+    refuses the suite (``InputError``) when there is none. Where the shipped ``tuned`` predictor runs a
+    head over the adapted model, a head is fitted here on each adapted model, without the scored data
+    (as :class:`HeadMethod` does). Predictions come from :func:`traitlens.engine.item_correlations`
+    with ``method="tuned"`` (as in :func:`traitlens.correlate`: the mean over the members), with
+    ``profile``'s exemplar pool; assignment is ``profile``'s on the base model.
     """
 
     name = "tuned"
-    description = "LoRA-adapted model (trained leaving the scored data set out), then profile"
+    description = "LoRA-adapted model(s) (trained leaving the scored data set out), then a head; members averaged"
 
     def __init__(self) -> None:
         super().__init__()
-        self.adapters: dict[int, Path] = {}
+        self.adapters: dict[int, list[Path]] = {}
 
     def item_correlations(self, texts: list[str], ctx: MethodContext) -> np.ndarray:
-        """Correlations from the adapted model of an adapter that never saw the scored items."""
-        folder, notes = unseen_adapter(ctx.scored_texts, ctx.guard_encoder,
-                                       base_fingerprint=str(getattr(ctx.encoder, "fingerprint", "")) or None)
-        if folder is None:
+        """Correlations from the adapted models of adapters that never saw the scored items."""
+        folders, notes = unseen_adapters(ctx.scored_texts, ctx.guard_encoder,
+                                         base_fingerprint=str(getattr(ctx.encoder, "fingerprint", "")) or None)
+        if not folders:
             where = ", ".join(str(d) for d in adapter_search_dirs())
             raise InputError(f"method 'tuned' cannot be scored honestly on these items: no adapter for "
                              f"{ctx.encoder.name} in {where} was trained without them "
                              f"({'; '.join(notes) or 'none found'}); "
                              f"train one leaving this data set out (benchmarks/finetune_adapter.py --train "
                              f"lodo-SUITE) or set ${ADAPTER_DIR_ENV}")
-        self.adapters[id(ctx)] = folder
+        self.adapters[id(ctx)] = folders
         from traitlens.encoders.adapted import adapted_encoder_for
 
-        tuned = adapted_encoder_for(ctx.encoder, folder)
         pool = self._pool(ctx)
-        head = None
-        if _shipped_tuned_uses_head(ctx.encoder):  # score what correlate(method="tuned") does: adapter + head
+        heads = None
+        if _shipped_tuned_uses_head(ctx.encoder):  # score what correlate(method="tuned") does: adapters + heads
             from traitlens.datasets import default_data_dir
             from traitlens.training.fit import fit_head, leave_out_pairs
 
             pairs = leave_out_pairs(ctx.data_dir or default_data_dir(), ctx.scored_texts, ctx.guard_encoder)
-            head = fit_head(pairs, tuned, pool)
-        return item_correlations(texts, tuned, "tuned", pool=pool, head=head)[0]
+            heads = [fit_head(pairs, adapted_encoder_for(ctx.encoder, folder), pool) for folder in folders]
+        return item_correlations(texts, ctx.encoder, "tuned", pool=pool, head=heads, adapter=folders)[0]
 
 
 def _shipped_tuned_uses_head(encoder: Encoder) -> bool:
