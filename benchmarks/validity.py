@@ -136,9 +136,13 @@ def main() -> None:
         notes.append(f"Methods {', '.join(m['methods'])} on suites {', '.join(m['suites'])} (re)measured with "
                      f"`--merge` ({m['elapsed_s']:.0f} s); the other rows are unchanged.")
     if "tuned" in set(frame["method"]):
-        notes.append("`tuned` rows use the fold adapters of `python benchmarks/finetune_adapter.py --train lodo-SUITE` "
-                     "(git-ignored, `.models/finetune-adapter`), each trained without the scored suite; where none is "
-                     "there the harness refuses `tuned` and this script skips it.")
+        notes.append("`tuned` rows use the fold adapters (git-ignored, `.models/`) of each member of the shipped "
+                     "predictor — all-MiniLM-L6-v2: the three seeds of `benchmarks/adapter_sweep.py`, averaged; "
+                     "all-mpnet-base-v2: `benchmarks/finetune_adapter.py --tag mpnet` — each trained without the "
+                     "scored suite; where none is there the harness refuses `tuned` and this script skips it. The "
+                     "facet suites' all-MiniLM-L6-v2 `tuned` rows (neo300-facet-r, neo-pi-r-facet-r) are from the "
+                     "single rank-8 adapter the ensemble replaced (`finetune_adapter.py`, fold lodo-neo300-facets): "
+                     "the ensemble's members have no fold without the IPIP-NEO-300 items.")
     payload = {"provenance": provenance, "results": json.loads(frame.to_json(orient="records"))}
     text_md = markdown(frame, models, elapsed)
     if notes:

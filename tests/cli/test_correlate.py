@@ -267,8 +267,12 @@ def test_real_model_items_and_scales(runner, tmp_path):
     reliability = pd.read_csv(tmp_path / "p.reliability.csv").set_index("scale")
     assert reliability.loc["Extraversion", "alpha"] > 0
     meta = json.loads((tmp_path / "p.csv.meta.json").read_text())
-    # the default (auto) is the shipped adapter + its head: provenance names the adapted model and the adapter
+    # the default (auto) is the shipped ensemble of adapters + their heads: provenance names every adapted model
     assert meta["provenance"]["method"] == "tuned"
-    assert meta["provenance"]["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2+all-MiniLM-L6-v2-traitlens"
-    assert meta["provenance"]["adapter"]["checksum"] == meta["provenance"]["model"]["adapter"]["checksum"]
+    names = ["all-MiniLM-L6-v2-traitlens", "all-MiniLM-L6-v2-traitlens-s1", "all-MiniLM-L6-v2-traitlens-s2"]
+    model = meta["provenance"]["model"]
+    assert model["id"] == "sentence-transformers/all-MiniLM-L6-v2+" + ",".join(names)
+    assert [a["name"] for a in meta["provenance"]["adapter"]] == names
+    assert [a["checksum"] for a in meta["provenance"]["adapter"]] == [m["adapter"]["checksum"]
+                                                                     for m in model["ensemble"]]
     assert "Predicted correlations of 3 scales" in (tmp_path / "s.html").read_text()

@@ -194,17 +194,37 @@ def test_an_adapted_encoder_of_a_shared_model_holds_the_shared_lock(tmp_path):
     assert done.is_set()
 
 
-def test_the_shipped_adapter_fits_the_bundled_model_and_has_a_card():
+def test_the_shipped_adapters_fit_the_bundled_model_and_have_cards():
     from traitlens.api import TUNED_BY_DEFAULT, auto_correlation_method
-    from traitlens.encoders.adapted import shipped_adapter_for
+    from traitlens.encoders.adapted import shipped_adapter_for, shipped_adapters_for
 
     base = SentenceTransformerEncoder()
-    path = shipped_adapter_for(base.fingerprint)
-    assert path is not None and path.with_suffix(".md").is_file()
-    adapter = read_adapter(path)
-    assert adapter.base_fingerprint == base.fingerprint and path.stat().st_size < 1_000_000
-    card = path.with_suffix(".md").read_text()
-    for words in ("Leave-one-dataset-out", "licence", "acceptance holdout", adapter.checksum):
+    members = shipped_adapters_for(base.fingerprint)
+    assert len(members) == 3 and shipped_adapter_for(base.fingerprint) == members[0]  # the ensemble, first named
+    assert sum(p.stat().st_size for p in members) < 4_000_000
+    card = members[0].with_suffix(".md").read_text()
+    for words in ("Leave-one-dataset-out", "licence", "acceptance holdout", "ensemble"):
         assert words in card, words
+    for path in members:
+        adapter = read_adapter(path)
+        assert adapter.base_fingerprint == base.fingerprint
+        assert adapter.checksum in card and path.with_suffix(".md").is_file()
     assert auto_correlation_method(base) == ("tuned" if TUNED_BY_DEFAULT else "head")
     assert auto_correlation_method(FakeEncoder()) == "profile"
+
+
+def test_tuned_averages_the_shipped_ensemble_and_records_every_member():
+    from traitlens.encoders.adapted import shipped_adapters_for
+    from traitlens.engine import item_correlations
+
+    base = SentenceTransformerEncoder()
+    texts = ["I am the life of the party.", "I keep in the background.", "I worry about things.", "I am relaxed."]
+    matrix, provenance = item_correlations(texts, base, "tuned")
+    members = shipped_adapters_for(base.fingerprint)
+    singles = [item_correlations(texts, base, "tuned", adapter=str(m))[0] for m in members]
+    np.testing.assert_allclose(matrix, np.mean(singles, axis=0), atol=1e-12)
+    assert provenance["ensemble"] == 3 and [a["name"] for a in provenance["adapter"]] == [m.stem for m in members]
+    assert all(a["via"] == "head" for a in provenance["adapter"])  # each member has its own shipped head
+    assert not np.allclose(singles[0], singles[1])  # the members differ: the mean is not one of them
+    with pytest.raises(InputError, match="2 heads for 3 adapters"):
+        item_correlations(texts, base, "tuned", head=[None, None])
