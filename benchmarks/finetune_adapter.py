@@ -177,6 +177,10 @@ def ship(run: str, base: str | None = None) -> None:
     payload = load()
     record = json.loads((MODELS / run / "training.json").read_text())
     SHIPPED.mkdir(parents=True, exist_ok=True)
+    heads = ROOT / "src" / "traitlens" / "training" / "heads"
+    for stale in [*SHIPPED.glob(f"{name}-s*.*"), *heads.glob(f"{name}-s*.*")]:  # members of an earlier ensemble
+        LOG.info("removing %s: one adapter replaces the ensemble (benchmarks/adapter_sweep.py)", stale.name)
+        stale.unlink()
     target = SHIPPED / f"{name}.npz"
     shutil.copyfile(MODELS / run / "adapter.npz", target)
     card = (MODELS / run / "README.md").read_text()
