@@ -135,30 +135,23 @@ def _base_folder() -> Path:
 
 def _pack_base(target: Path) -> None:
     """The bundled base model with float16 weights (for a transfer-limited machine)."""
+    _copy_base(_base_folder(), target, half=True)
+
+
+def _copy_base(source: Path, target: Path, half: bool) -> Path:
+    """Copy a base model folder with its weights stored as float16 (``half``) or float32."""
     from safetensors.torch import load_file, save_file
 
-    source = _base_folder()
     for name in BASE_FILES:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / name, target / name)
     tensors = load_file(str(source / "model.safetensors"))
-    save_file({k: v.half() if v.is_floating_point() else v for k, v in tensors.items()},
-              str(target / "model.safetensors"), metadata={"format": "pt"})
+    cast = {k: (v.half() if half else v.float()) if v.is_floating_point() else v for k, v in tensors.items()}
+    save_file(cast, str(target / "model.safetensors"), metadata={"format": "pt"})
+    return target
 
 
 # ----------------------------------------------------------------------------- train (GPU machine)
-
-
-def _unpack_base(packed: Path, target: Path) -> Path:
-    from safetensors.torch import load_file, save_file
-
-    for name in BASE_FILES:
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(packed / name, target / name)
-    tensors = load_file(str(packed / "model.safetensors"))
-    save_file({k: v.float() if v.is_floating_point() else v for k, v in tensors.items()},
-              str(target / "model.safetensors"), metadata={"format": "pt"})
-    return target
 
 
 def _job(config: str, fold: str, folder: str, base: str, work: str, minutes: float, max_steps: int | None) -> dict:
@@ -237,7 +230,7 @@ def train(folder: Path, out: Path, budget: float, workers: int, minutes: float, 
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     work = Path("/tmp/adapter-sweep")
-    base = _unpack_base(folder / "base16", work / "base") if (folder / "base16").is_dir() else _base_folder()
+    base = _copy_base(folder / "base16", work / "base", half=False) if (folder / "base16").is_dir() else _base_folder()
     index = json.loads((folder / "index.json").read_text())
     payload: dict = {"benchmark": "benchmarks/adapter_sweep.py train", "budget_s": budget, "workers": workers,
                      "job_minutes": minutes, "base": str(base), "base_note": "float16-rounded copy"
@@ -342,7 +335,7 @@ SHIPPED_NAME = "all-MiniLM-L6-v2-traitlens"
 
 def ship() -> None:
     """Copy the ensemble's ``all`` adapters into the package, named as shipped, with their model cards."""
-    from finetune_adapter import TERMS
+    from finetune_adapter import data_section
 
     from traitlens.encoders.adapted import read_adapter, write_adapter
 
@@ -374,7 +367,6 @@ def ship() -> None:
             f"{j['settings']['batch_size']}, seed {CONFIGS[c].get('seed', 0)}) | {t['steps']} of {t['planned_steps']} "
             f"(stopped by: {t['stop']}; best {t['best_step']}) | {held['before']['heldout_item_r']:.3f} → "
             f"{held['after']['heldout_item_r']:.3f} | {size:,} bytes, `{checksum}` |")
-    acceptance = counts.get("acceptance_exclusion", {})
     lines = [
         f"# {SHIPPED_NAME}: all-MiniLM-L6-v2 with an ensemble of three LoRA adapters fine-tuned on item correlations",
         "",
@@ -395,18 +387,7 @@ def ship() -> None:
         "64 MiB); the adapters are merged into, and were scored on, the original float32 weights. Common settings: "
         f"{json.dumps({k: v for k, v in COMMON.items() if k != 'seed'})}.",
         "",
-        "## Training data and licences",
-        "",
-        "| dataset | terms |",
-        "|---|---|",
-        *[f"| {d} | {TERMS[d]} |" for d in counts.get("datasets", [])],
-        "",
-        f"{counts.get('training_pairs', 0):,} item pairs of {counts.get('training_items', '–')} items after the "
-        f"exclusions (acceptance holdout: {acceptance.get('texts', '–')} item texts, "
-        f"{acceptance.get('items_dropped', '–')} items and {acceptance.get('pairs_dropped', '–')} pairs dropped by the "
-        f"leakage guard; {counts.get('pairs_merged_across_datasets', '–')} pairs merged across datasets); 10% of the "
-        "items held out for early stopping. Only learned low-rank factors ship (no item texts, no responses); some "
-        "sources are for research use only: treat the adapters accordingly. The base model is Apache-2.0.",
+        *data_section(counts, "; 10% of the items held out for early stopping"),
         "",
         "## Leave-one-dataset-out figures",
         "",

@@ -162,6 +162,19 @@ def run_notes(payload: dict) -> str:
     return "; ".join(notes)
 
 
+def data_section(data: dict, note: str = "") -> list[str]:
+    """A model card's "Training data and licences" section from a run's data counts (``training_data``)."""
+    acceptance = data.get("acceptance_exclusion", {})
+    return ["## Training data and licences", "", "| dataset | terms |", "|---|---|",
+            *[f"| {d} | {TERMS[d]} |" for d in data.get("datasets", [])], "",
+            f"{data.get('training_pairs', 0):,} item pairs of {data.get('training_items', '–')} items after the "
+            f"exclusions (acceptance holdout: {acceptance.get('texts', '–')} item texts, "
+            f"{acceptance.get('items_dropped', '–')} items and {acceptance.get('pairs_dropped', '–')} pairs dropped "
+            f"by the leakage guard; {data.get('pairs_merged_across_datasets', '–')} pairs merged across datasets)"
+            f"{note}. Only learned low-rank factors ship (no item texts, no responses); some sources are for research "
+            "use only: treat the adapter accordingly. The base model is Apache-2.0."]
+
+
 def ship(run: str, base: str | None = None) -> None:
     """Copy the adapter of ``run`` into the package with a model card (data, licences, exclusions, figures).
 
@@ -209,19 +222,7 @@ def ship(run: str, base: str | None = None) -> None:
         f"- training wall time: {info.get('wall_s', '–')} s on 2 CPU cores "
         f"({info.get('machine', {}).get('torch_threads', '–')} torch thread(s))",
         "",
-        "## Training data and licences",
-        "",
-        "| dataset | terms |",
-        "|---|---|",
-        *[f"| {d} | {TERMS[d]} |" for d in data.get("datasets", [])],
-        "",
-        f"{data.get('training_pairs', '–'):,} item pairs of {data.get('training_items', '–')} items after the "
-        f"exclusions (acceptance holdout: {data.get('acceptance_exclusion', {}).get('texts', '–')} item texts, "
-        f"{data.get('acceptance_exclusion', {}).get('items_dropped', '–')} items and "
-        f"{data.get('acceptance_exclusion', {}).get('pairs_dropped', '–')} pairs dropped by the leakage guard; "
-        f"{data.get('pairs_merged_across_datasets', '–')} pairs merged across datasets). Only learned low-rank "
-        "factors ship (no item texts, no responses); some sources are for research use only: treat the adapter "
-        "accordingly. The base model is Apache-2.0.",
+        *data_section(data),
         "",
         "## Leave-one-dataset-out figures",
         "",
