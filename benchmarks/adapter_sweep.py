@@ -58,8 +58,12 @@ sys.path.insert(0, str(ROOT / "src"))
 MODELS = ROOT / ".models" / "adapter-sweep"
 RESULT = ROOT / "benchmarks" / "results" / "adapter_sweep.json"
 LOG = logging.getLogger("traitlens")
-#: Folds: the left-out suite (``all``: none).
+#: Folds: the left-out suite (``all``: none). The first five are scored; ``lodo-neo300-facets`` (every
+#: dataset without the items the leakage guard matches to the IPIP-NEO-300) serves the harness's facet
+#: suites and is trained only when asked for (``--folds``).
 FOLDS = ("lodo-ipip50", "lodo-bfi", "lodo-spi", "lodo-adjectives", "lodo-bainbridge", "all")
+SCORED = FOLDS[:-1]
+EXTRA_FOLDS = ("lodo-neo300-facets",)
 #: Configurations in priority order (the training step runs them in this order until its budget is spent).
 #: ``base`` repeats the shipped adapter's settings with room for more steps.
 CONFIGS: dict[str, dict] = {
@@ -100,9 +104,9 @@ def prepare(folder: Path, pack_base: bool) -> None:
     texts: dict[str, int] = {}
     folds: dict[str, dict] = {}
     arrays: dict[str, np.ndarray] = {}
-    for fold in FOLDS:
+    for fold in (*FOLDS, *EXTRA_FOLDS):
         suite = None if fold == "all" else fold.removeprefix("lodo-")
-        datasets = list(DATASETS) if suite is None else [d for d in DATASETS if d != shared.FOLDS[suite]]
+        datasets = [d for d in DATASETS if suite is None or d != shared.FOLDS.get(suite)]
         scored = None if suite is None else load_suite(suite, data_dir).texts
         pairs, counts = shared.training_data(datasets, data_dir, acceptance, guard, scored)
         a = np.array([texts.setdefault(t, len(texts)) for t in pairs["text_a"]], dtype=np.int32)
@@ -113,7 +117,7 @@ def prepare(folder: Path, pack_base: bool) -> None:
         LOG.info("%s: %d pairs of %d items", fold, len(pairs), counts["training_items"])
     np.savez_compressed(folder / "pairs.npz", **arrays)
     suites = {}
-    for fold in FOLDS[:-1]:
+    for fold in SCORED:
         suite = fold.removeprefix("lodo-")
         data = load_suite(suite, data_dir)
         suites[suite] = data.texts
@@ -184,7 +188,7 @@ def _job(config: str, fold: str, folder: str, base: str, work: str, minutes: flo
     wall = time.monotonic() - t0
     screen = None
     suite = index["folds"][fold]["suite"]
-    if suite is not None:
+    if suite in index["suites"]:  # a scored suite (lodo-neo300-facets has no item correlations to screen on)
         device = "cuda" if torch.cuda.is_available() else "cpu"
         vectors = AdaptedEncoder(out / "adapter.npz", base=base, device=device).encode(index["suites"][suite])
         with np.load(folder_path / f"suite-{suite}.npz") as data:
@@ -224,7 +228,7 @@ def cuda_check(base: Path, texts: list[str]) -> dict:
 
 
 def train(folder: Path, out: Path, budget: float, workers: int, minutes: float, configs: list[str],
-          max_steps: int | None = None) -> None:
+          max_steps: int | None = None, folds: tuple[str, ...] = FOLDS) -> None:
     import torch
 
     started = time.monotonic()
@@ -237,7 +241,7 @@ def train(folder: Path, out: Path, budget: float, workers: int, minutes: float, 
                      if (folder / "base16").is_dir() else "original", "jobs": [], "failed": [], "skipped": []}
     payload["cuda_check"] = cuda_check(base, [t for s in index["suites"].values() for t in s])
     (out / "sweep.json").write_text(json.dumps(payload, indent=1, default=str))
-    jobs = [(c, f) for c in configs for f in FOLDS]
+    jobs = [(c, f) for c in configs for f in folds]
     context = get_context("spawn")
     running: dict = {}
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -438,7 +442,7 @@ def score(configs: list[str], n_boot: int, ensemble: bool = True) -> None:
             LOG.warning("no adapters of %s", config)
             continue
         os.environ["TRAITLENS_ADAPTER_DIR"] = str(MODELS / config)
-        for fold in FOLDS[:-1]:
+        for fold in SCORED:
             suite = fold.removeprefix("lodo-")
             if not (MODELS / config / fold / "adapter.npz").is_file():
                 continue
@@ -454,7 +458,7 @@ def score(configs: list[str], n_boot: int, ensemble: bool = True) -> None:
         # the harness averages one member per search folder, as the shipped ensemble does
         os.environ["TRAITLENS_ADAPTER_DIR"] = os.pathsep.join(str(MODELS / c) for c in ENSEMBLE)
         key = "ensemble " + " + ".join(ENSEMBLE)
-        for fold in FOLDS[:-1]:
+        for fold in SCORED:
             suite = fold.removeprefix("lodo-")
             frame = run_suite(suite, "tuned", None, data_dir=data_dir, n_boot=n_boot, seed=0, baselines=False).metrics
             payload = load()
@@ -465,7 +469,7 @@ def score(configs: list[str], n_boot: int, ensemble: bool = True) -> None:
 
 def table(payload: dict) -> list[str]:
     """Item r / sign agreement / scale r of ``tuned`` per left-out suite and configuration or ensemble; mean item r."""
-    suites = [f.removeprefix("lodo-") for f in FOLDS[:-1]]
+    suites = [f.removeprefix("lodo-") for f in SCORED]
     lines = ["| configuration | " + " | ".join(suites) + " | mean item r |", "|---" * (len(suites) + 2) + "|"]
     earlier = ROOT / "benchmarks" / "results" / "finetune_adapter.json"  # the adapter the ensemble replaced
     rows = {}
@@ -499,6 +503,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=12)
     parser.add_argument("--minutes", type=float, default=3.0, help="time limit of one job (train)")
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--folds", nargs="+", default=list(FOLDS), choices=[*FOLDS, *EXTRA_FOLDS])
     parser.add_argument("--max-steps", type=int, default=None, help="override every configuration's (a smoke test)")
     parser.add_argument("--n-boot", type=int, default=200)
     parser.add_argument("--no-ensemble", action="store_true", help="score: only the single configurations")
@@ -509,7 +514,7 @@ def main() -> None:
         prepare(args.dir, args.pack_base)
     elif args.step == "train":
         train(args.dir, args.out or Path(os.environ.get("OUT", "/tmp/adapter-sweep-out")), args.budget, args.workers,
-              args.minutes, args.configs, args.max_steps)
+              args.minutes, args.configs, args.max_steps, tuple(args.folds))
     elif args.step == "collect":
         collect(args.source)
     elif args.step == "ship":
