@@ -139,10 +139,8 @@ def main() -> None:
         notes.append("`tuned` rows use the fold adapters (git-ignored, `.models/`) of each member of the shipped "
                      "predictor — all-MiniLM-L6-v2: the three seeds of `benchmarks/adapter_sweep.py`, averaged; "
                      "all-mpnet-base-v2: `benchmarks/finetune_adapter.py --tag mpnet` — each trained without the "
-                     "scored suite; where none is there the harness refuses `tuned` and this script skips it. The "
-                     "facet suites' all-MiniLM-L6-v2 `tuned` rows (neo300-facet-r, neo-pi-r-facet-r) are from the "
-                     "single rank-8 adapter the ensemble replaced (`finetune_adapter.py`, fold lodo-neo300-facets): "
-                     "the ensemble's members have no fold without the IPIP-NEO-300 items.")
+                     "scored suite (the facet suites: fold lodo-neo300-facets); where none is there the harness "
+                     "refuses `tuned` and this script skips it.")
     payload = {"provenance": provenance, "results": json.loads(frame.to_json(orient="records"))}
     text_md = markdown(frame, models, elapsed)
     if notes:
