@@ -376,7 +376,8 @@ def correlate(
         model, else ``profile``. ``tuned``: the model with its low-rank adapter, fine-tuned on observed
         item correlations of the shared data, merged in (:mod:`traitlens.encoders.adapted`), then the
         head shipped for the adapted model (``profile`` over its embeddings where there is none; a
-        model without an adapter raises ``InputError``). ``head``: a
+        model without an adapter raises ``InputError``); where several adapters are shipped for the
+        model (all-MiniLM-L6-v2: three seeds), the mean of their predictions. ``head``: a
         small learned head over the items' profile features, trained on observed item correlations
         of the shared data (shipped for all-MiniLM-L6-v2 and all-mpnet-base-v2; another model raises
         ``InputError``; see :mod:`traitlens.training.head`; use the built-in exemplars it was trained
@@ -402,8 +403,8 @@ def correlate(
     Measured against observed item correlations, each dataset left out of training
     (``benchmarks/results/head_lodo.json``, all-MiniLM-L6-v2 / all-mpnet-base-v2), item r on the
     Bainbridge pilot (418 items of many instruments): ``head`` .25 / .45, ``profile`` .22 / .38,
-    ``cosine`` .12 / .19; ``tuned`` (MiniLM; adapter and head both trained without Bainbridge,
-    ``benchmarks/results/finetune_adapter.json``) .34.
+    ``cosine`` .12 / .19; ``tuned`` (MiniLM's three-adapter ensemble; adapters and heads trained without
+    Bainbridge, ``benchmarks/results/adapter_sweep.json``) .35 / mpnet's adapter .59.
 
     Examples
     --------

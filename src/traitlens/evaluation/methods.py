@@ -350,8 +350,9 @@ class TunedMethod(ProfileMethod):
             raise InputError(f"method 'tuned' cannot be scored honestly on these items: no adapter for "
                              f"{ctx.encoder.name} in {where} was trained without them "
                              f"({'; '.join(notes) or 'none found'}); "
-                             f"train one leaving this data set out (benchmarks/finetune_adapter.py --train "
-                             f"lodo-SUITE) or set ${ADAPTER_DIR_ENV}")
+                             f"train them leaving this data set out (benchmarks/adapter_sweep.py for the "
+                             f"all-MiniLM-L6-v2 ensemble's seeds, benchmarks/finetune_adapter.py --train lodo-SUITE "
+                             f"for one adapter) or set ${ADAPTER_DIR_ENV}")
         self.adapters[id(ctx)] = folders
         from traitlens.encoders.adapted import adapted_encoder_for
 
