@@ -228,3 +228,8 @@ def test_tuned_averages_the_shipped_ensemble_and_records_every_member():
     assert not np.allclose(singles[0], singles[1])  # the members differ: the mean is not one of them
     with pytest.raises(InputError, match="2 heads for 3 adapters"):
         item_correlations(texts, base, "tuned", head=[None, None])
+    with pytest.raises(InputError, match="empty list of adapters"):
+        item_correlations(texts, base, "tuned", adapter=[])
+    two, record = item_correlations(texts, base, "tuned", adapter=[str(m) for m in members[:2]])  # a chosen ensemble
+    np.testing.assert_allclose(two, np.mean(singles[:2], axis=0), atol=1e-12)
+    assert record["ensemble"] == 2
