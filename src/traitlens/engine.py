@@ -177,7 +177,7 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
         return matrix, {**runs[0].provenance, "level": [r.provenance["level"] for r in runs], "predictor": "head",
                         "head": record}
     if method == "tuned":
-        from traitlens.encoders.adapted import adapter_record, tuned_encoders
+        from traitlens.encoders.adapted import adapter_record, tuned_encoders, unwrap
 
         members = tuned_encoders(encoder, adapter)
         heads = list(head) if isinstance(head, Sequence) else [head] * len(members)
@@ -194,7 +194,7 @@ def item_correlations(texts: list[str], encoder: Encoder, method: str, *, pool: 
         if len(records) == 1:
             return matrices[0], {**provenance, "adapter": records[0]}
         models = [p["model"] for p in provenances]
-        base = str(models[0]["id"]).rsplit("+", 1)[0]
+        base = unwrap(members[0]).base.name  # type: ignore[attr-defined]  # members are AdaptedEncoders
         model = {"id": base + "+" + ",".join(str(r.get("name")) for r in records),
                  "fingerprint": content_fingerprint([m["fingerprint"] for m in models], 16),
                  "dim": models[0]["dim"], "ensemble": models}
