@@ -431,40 +431,36 @@ def save(payload: dict) -> None:
 
 
 def score(configs: list[str], n_boot: int, ensemble: bool = True) -> None:
+    """``tuned`` on every left-out suite: each configuration alone, then the shipped ensemble's members together."""
+    runs = {config: [MODELS / config] for config in configs}
+    if ensemble:  # the harness averages one member per search folder, as the shipped ensemble does
+        runs["ensemble " + " + ".join(ENSEMBLE)] = [MODELS / c for c in ENSEMBLE]
+    for key, folders in runs.items():
+        _score_suites(key, folders, n_boot)
+    print("\n".join(table(load())))
+
+
+def _score_suites(key: str, folders: list[Path], n_boot: int) -> None:
+    """Score ``tuned`` with the fold adapters in ``folders`` (one member each) on each left-out suite."""
     import finetune_shared as shared
 
     from traitlens.datasets import default_data_dir
     from traitlens.evaluation import run_suite
 
-    data_dir = default_data_dir()
-    for config in configs:
-        if not (MODELS / config).is_dir():
-            LOG.warning("no adapters of %s", config)
+    os.environ["TRAITLENS_ADAPTER_DIR"] = os.pathsep.join(str(f) for f in folders)
+    for fold in SCORED:
+        suite = fold.removeprefix("lodo-")
+        if not all((f / fold / "adapter.npz").is_file() for f in folders):
+            LOG.warning("%s: no %s adapter in every member folder; %s not scored", key, fold, suite)
             continue
-        os.environ["TRAITLENS_ADAPTER_DIR"] = str(MODELS / config)
-        for fold in SCORED:
-            suite = fold.removeprefix("lodo-")
-            if not (MODELS / config / fold / "adapter.npz").is_file():
-                continue
-            frame = run_suite(suite, "tuned", None, data_dir=data_dir, n_boot=n_boot, seed=0,
-                              baselines=False).metrics
-            payload = load()
-            payload["scores"].setdefault(config, {})[suite] = shared.rows(frame)
-            save(payload)
-            values = frame.set_index("metric")["value"]
-            LOG.info("%s %s: item_r %.3f sign %.3f scale_r %s", config, suite, values.get("item_r"),
-                     values.get("sign_agreement", float("nan")), values.get("scale_r"))
-    if ensemble:
-        # the harness averages one member per search folder, as the shipped ensemble does
-        os.environ["TRAITLENS_ADAPTER_DIR"] = os.pathsep.join(str(MODELS / c) for c in ENSEMBLE)
-        key = "ensemble " + " + ".join(ENSEMBLE)
-        for fold in SCORED:
-            suite = fold.removeprefix("lodo-")
-            frame = run_suite(suite, "tuned", None, data_dir=data_dir, n_boot=n_boot, seed=0, baselines=False).metrics
-            payload = load()
-            payload["scores"].setdefault(key, {})[suite] = shared.rows(frame)
-            save(payload)
-    print("\n".join(table(load())))
+        frame = run_suite(suite, "tuned", None, data_dir=default_data_dir(), n_boot=n_boot, seed=0,
+                          baselines=False).metrics
+        payload = load()
+        payload["scores"].setdefault(key, {})[suite] = shared.rows(frame)
+        save(payload)
+        values = frame.set_index("metric")["value"]
+        LOG.info("%s %s: item_r %.3f sign %.3f scale_r %s", key, suite, values.get("item_r"),
+                 values.get("sign_agreement", float("nan")), values.get("scale_r"))
 
 
 def table(payload: dict) -> list[str]:
