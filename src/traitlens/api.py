@@ -669,7 +669,7 @@ def factors(
         domain each item's profile assigns it to when the items have no scales
         (:func:`traitlens.analysis.structure.keys_from_correlations`) — then sign as with keys. ``"auto"``:
         only when the items have scales (within scales the inferred keys beat the contrasts' own signs on 5
-        of 6 model × inventory checks, mean Tucker φ .690 vs .622; within profile domains on 3 of 6, .640 vs
+        of 6 model × inventory checks, mean Tucker φ .676 vs .622; within profile domains on 3 of 6, .643 vs
         .622: ``benchmarks/results/scales.md``); ``True``: also within profile domains; ``False``: the
         contrasts' signs.
 

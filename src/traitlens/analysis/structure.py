@@ -49,8 +49,9 @@ not key-free. **Inferred keys** (:func:`keys_from_correlations`; :func:`traitlen
 same key-aware signs with keys read off the leading axis of the *predicted* correlations within each
 scale, or within the domain the profile assigns each item to when there are no scales — key-free. With
 ``tuned`` correlations from adapters trained without the scored data set, mean φ within scales
-(MiniLM / mpnet): IPIP-50 .743 / .813, BFI .754 / .753, adjectives .391 / .683 (contrast signs: .479 /
-.741, .618 / .725, .499 / .671); within profile domains .618 / .792, .748 / .693, .348 / .642 — so
+(MiniLM's three-adapter ensemble / mpnet): IPIP-50 .641 / .813, BFI .754 / .753, adjectives .414 / .683
+(contrast signs: .479 / .741, .618 / .725, .499 / .671); within profile domains .636 / .792, .748 / .693,
+.344 / .642 — so
 :func:`traitlens.factors` infers keys by default only within given scales. With the head over the plain
 model instead of ``tuned``, IPIP-50 within domains .465 (keys 72% right against 82%). Also measured and
 not kept: fine-tuned MiniLM without the BIG5 data (``finetune-shared/lodo-ipip50``) under key-aware
