@@ -16,9 +16,10 @@ benchmarks/results/finetune_adapter[_TAG].json (merged: each call adds what it d
 
 Usage:
     python benchmarks/finetune_adapter.py --train lodo-bainbridge all [--rank 8] [--lr 3e-4] [--max-steps 800]
-                                          [--minutes 22] [--eval-steps 50] [--threads 1] [--tag NAME]
+                                          [--minutes 22] [--eval-steps 50] [--threads 1] [--seed 0]
+                                          [--tag NAME]
     python benchmarks/finetune_adapter.py --score [--suites bainbridge] [--n-boot 500] [--tag NAME]
-    python benchmarks/finetune_adapter.py --ship all [--tag NAME]   # into src/traitlens/encoders/adapters/
+    python benchmarks/finetune_adapter.py --ship all [--tag NAME] [--seed K]   # into src/traitlens/encoders/adapters/
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def train(name: str, args: argparse.Namespace, data_dir: Path, guard, acceptance
     pairs, counts = shared.training_data(datasets, data_dir, acceptance, guard, scored)
     settings = FinetuneSettings(max_steps=args.max_steps, max_minutes=args.minutes, batch_size=args.batch_size,
                                 lr=args.lr, eval_fraction=0.1, eval_steps=args.eval_steps, patience=args.patience,
-                                seed=0, loss="cosine", negations=True, warmup=args.warmup, lora_rank=args.rank,
+                                seed=args.seed, loss="cosine", negations=True, warmup=args.warmup, lora_rank=args.rank,
                                 lora_alpha=args.alpha)
     data = {"source": "shared data response sets " + ", ".join(datasets) + " (pairwise-complete Pearson r of raw "
                       "responses, via traitlens.training.pairs.shared_item_pairs; duplicates merged)",
@@ -175,25 +176,32 @@ def data_section(data: dict, note: str = "") -> list[str]:
             "use only: treat the adapter accordingly. The base model is Apache-2.0."]
 
 
-def ship(run: str, base: str | None = None) -> None:
+def ship(run: str, base: str | None = None, seed: int = 0) -> None:
     """Copy the adapter of ``run`` into the package with a model card (data, licences, exclusions, figures).
 
     ``base``: the base model's folder (default: the bundled all-MiniLM-L6-v2, whose adapter is the default
-    correlation model); the adapter ships as ``<base folder name>-traitlens``.
+    correlation model); the adapter ships as ``<base folder name>-traitlens``, or, for a run trained with
+    ``--seed K`` (K > 0), as ``<base folder name>-traitlens-sK``: another member of the ensemble that
+    ``method="tuned"`` averages. Shipping seed 0 removes the members of an earlier ensemble (ship the
+    other seeds after it).
     """
     import shutil
 
     base_name = Path(base).name if base else "all-MiniLM-L6-v2"
-    name = f"{base_name}-traitlens"
+    first = f"{base_name}-traitlens"
+    name = f"{first}-s{seed}" if seed else first
     default = base is None
+    tag = MODELS.name.removeprefix("finetune-adapter").lstrip("-")
+    where = (f" --base {base}" if base else "") + (f" --tag {tag}" if tag else "")
 
     payload = load()
     record = json.loads((MODELS / run / "training.json").read_text())
     SHIPPED.mkdir(parents=True, exist_ok=True)
     heads = ROOT / "src" / "traitlens" / "training" / "heads"
-    for stale in [*SHIPPED.glob(f"{name}-s*.*"), *heads.glob(f"{name}-s*.*")]:  # members of an earlier ensemble
-        LOG.info("removing %s: one adapter replaces the ensemble (benchmarks/adapter_sweep.py)", stale.name)
-        stale.unlink()
+    stale = [*SHIPPED.glob(f"{first}-s*.*"), *heads.glob(f"{first}-s*.*")] if not seed else []
+    for path in stale:  # members of an earlier ensemble
+        LOG.info("removing %s: one adapter replaces the ensemble (ship the other seeds again)", path.name)
+        path.unlink()
     target = SHIPPED / f"{name}.npz"
     shutil.copyfile(MODELS / run / "adapter.npz", target)
     card = (MODELS / run / "README.md").read_text()
@@ -214,10 +222,13 @@ def ship(run: str, base: str | None = None) -> None:
         f"everywhere: `model=\"{name}\"` / `--model {name}` (for correlations: fine-tuning",
         "costs construct assignment, so keep the base model for `profile`/`assign`).",
         "",
+        *([f"- member {seed + 1} of an ensemble: the same data and settings as `{first}`, seed {seed} (item split, "
+           "data order, initialisation); `method=\"tuned\"` averages the members' predictions"] if seed else []),
         f"- file: `{target.name}`, {target.stat().st_size:,} bytes, checksum `{adapter['checksum']}`",
-        f"- rebuild: `python benchmarks/finetune_adapter.py --train {run} --rank {adapter['rank']} "
+        f"- rebuild: `python benchmarks/finetune_adapter.py --train {run}{where} --rank {adapter['rank']} "
         f"--lr {record['settings']['lr']} --max-steps {record['settings']['max_steps']} --minutes "
-        f"{record['settings']['max_minutes']}` then `--ship {run}` (or `traitlens finetune --pairs PAIRS "
+        f"{record['settings']['max_minutes']}{f' --seed {seed}' if seed else ''}` then `--ship {run}{where}"
+        f"{f' --seed {seed}' if seed else ''}` (or `traitlens finetune --pairs PAIRS "
         f"--lora-rank {adapter['rank']} --lr {record['settings']['lr']} --out DIR`)",
         f"- training wall time: {info.get('wall_s', '–')} s on 2 CPU cores "
         f"({info.get('machine', {}).get('torch_threads', '–')} torch thread(s))",
@@ -265,6 +276,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--n-boot", type=int, default=500)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0,
+                        help="item split, data order and initialisation (another member of an ensemble)")
     parser.add_argument("--tag", default="")
     parser.add_argument("--base", default=None, help="base model (default: the bundled all-MiniLM-L6-v2)")
     parser.add_argument("--ship", metavar="RUN", help="copy RUN's adapter into the package with its model card")
@@ -291,7 +304,7 @@ def main() -> None:
                      record["heldout_item_r"]["before"]["heldout_item_r"],
                      record["heldout_item_r"]["after"]["heldout_item_r"], record["wall_s"])
     if args.ship:
-        ship(args.ship, args.base)
+        ship(args.ship, args.base, args.seed)
     if args.score:
         suites = args.suites or [p.name.removeprefix("lodo-") for p in sorted(MODELS.glob("lodo-*"))]
         for suite in suites:
