@@ -20,6 +20,7 @@ Usage:
                                           [--tag NAME]
     python benchmarks/finetune_adapter.py --score [--suites bainbridge] [--n-boot 500] [--tag NAME]
     python benchmarks/finetune_adapter.py --ship all [--tag NAME] [--seed K]   # into src/traitlens/encoders/adapters/
+    python benchmarks/finetune_adapter.py --score-ensemble mpnet mpnet-s1 mpnet-s2 --suites bfi spi --base DIR
 """
 
 from __future__ import annotations
@@ -108,6 +109,51 @@ def score(suite: str, data_dir: Path, n_boot: int, base: str | None = None) -> d
             LOG.info("%s %s/%s: item_r %.3f sign %.3f scale_r %s", suite, label, method, values.get("item_r"),
                      values.get("sign_agreement", float("nan")), values.get("scale_r"))
     return out
+
+
+def score_ensemble(tags: list[str], suites: list[str], data_dir: Path, base: str | None = None) -> dict:
+    """The harness's ``tuned`` with each tag's fold adapters alone and with all of them averaged.
+
+    ``tags``: the ``--tag`` of each member's runs (``""`` for the untagged folder); each member's
+    ``lodo-SUITE`` adapter is found by the harness (``$TRAITLENS_ADAPTER_DIR`` set to the members'
+    folders), with a head fitted per member without the scored data, as for the shipped ensemble.
+    """
+    import os
+
+    from traitlens.evaluation import run_suite
+    from traitlens.evaluation.methods import ADAPTER_DIR_ENV
+
+    folders = {tag or "untagged": MODELS.with_name("finetune-adapter" + (f"-{tag}" if tag else "")) for tag in tags}
+    sets = {**{k: [v] for k, v in folders.items()}, "ensemble": list(folders.values())}
+    before = os.environ.get(ADAPTER_DIR_ENV)
+    out: dict = {"members": {k: str(v.relative_to(ROOT)) for k, v in folders.items()}, "suites": {}}
+    try:
+        for suite in suites:
+            for label, dirs in sets.items():
+                os.environ[ADAPTER_DIR_ENV] = os.pathsep.join(str(d) for d in dirs)
+                t0 = time.monotonic()
+                frame = run_suite(suite, "tuned", base, data_dir=data_dir, n_boot=0, seed=0, baselines=False).metrics
+                values = {r.metric: r.value for r in frame.itertuples() if r.method == "tuned"}
+                out["suites"].setdefault(suite, {})[label] = {m: values.get(m) for m in METRICS} | {
+                    "time_s": round(time.monotonic() - t0, 1)}
+                LOG.info("%s %s: item_r %.3f sign %.3f scale_r %.3f", suite, label, values["item_r"],
+                         values["sign_agreement"], values["scale_r"])
+    finally:
+        if before is None:
+            os.environ.pop(ADAPTER_DIR_ENV, None)
+        else:
+            os.environ[ADAPTER_DIR_ENV] = before
+    return out
+
+
+def ensemble_table(result: dict) -> list[str]:
+    """Markdown: item r / sign agreement / scale r of each member and of the ensemble per left-out suite."""
+    labels = [*result["members"], "ensemble"]
+    lines = ["| left-out suite | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    for suite, rows in result["suites"].items():
+        cells = [" / ".join(f"{rows[k][m]:.3f}" for m in ("item_r", "sign_agreement", "scale_r")) for k in labels]
+        lines.append(f"| {suite} | " + " | ".join(cells) + " |")
+    return lines
 
 
 #: Where shipped adapters live.
@@ -222,8 +268,10 @@ def ship(run: str, base: str | None = None, seed: int = 0) -> None:
         f"everywhere: `model=\"{name}\"` / `--model {name}` (for correlations: fine-tuning",
         "costs construct assignment, so keep the base model for `profile`/`assign`).",
         "",
-        *([f"- member {seed + 1} of an ensemble: the same data and settings as `{first}`, seed {seed} (item split, "
-           "data order, initialisation); `method=\"tuned\"` averages the members' predictions"] if seed else []),
+        (f"- member {seed + 1} of an ensemble: the same data and settings as `{first}`, seed {seed} (item split, "
+         "data order, initialisation); `method=\"tuned\"` averages the members' predictions" if seed else
+         f"- adapters shipped as `{first}-sK` (trained with `--seed K`, if any) form an ensemble with this one: "
+         "`method=\"tuned\"` averages the members' predictions"),
         f"- file: `{target.name}`, {target.stat().st_size:,} bytes, checksum `{adapter['checksum']}`",
         f"- rebuild: `python benchmarks/finetune_adapter.py --train {run}{where} --rank {adapter['rank']} "
         f"--lr {record['settings']['lr']} --max-steps {record['settings']['max_steps']} --minutes "
@@ -249,7 +297,10 @@ def ship(run: str, base: str | None = None, seed: int = 0) -> None:
         "`adapted/head` (a head fitted on the fold's adapted model without the suite) is what `tuned` does;",
         "`base/tuned` is the harness's `tuned` method (it picks the fold adapter by the leakage guard).",
         "",
-        *lodo_table(payload),
+        *(lodo_table(payload) if payload.get("scores") else
+          ["This member's folds were scored with the other members' by the harness's `tuned` (each alone and "
+           "averaged: `python benchmarks/finetune_adapter.py --score-ensemble TAG …`, "
+           "`benchmarks/results/finetune_adapter_ensemble_*.json`)."]),
         "",
         *(selection_notes(payload) if default else
           ["Settings (learning rate 3e-4, rank 8) are those chosen for all-MiniLM-L6-v2; none were tuned for this "
@@ -281,6 +332,8 @@ def main() -> None:
     parser.add_argument("--tag", default="")
     parser.add_argument("--base", default=None, help="base model (default: the bundled all-MiniLM-L6-v2)")
     parser.add_argument("--ship", metavar="RUN", help="copy RUN's adapter into the package with its model card")
+    parser.add_argument("--score-ensemble", nargs="+", metavar="TAG",
+                        help="score tuned with each TAG's folds alone and averaged (--suites, --base)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     global MODELS, RESULT
@@ -305,6 +358,14 @@ def main() -> None:
                      record["heldout_item_r"]["after"]["heldout_item_r"], record["wall_s"])
     if args.ship:
         ship(args.ship, args.base, args.seed)
+    if args.score_ensemble:
+        result = score_ensemble(args.score_ensemble, args.suites or ["bfi", "spi"], data_dir, args.base)
+        path = RESULT.with_name(f"finetune_adapter_ensemble_{'_'.join(t or 'untagged' for t in args.score_ensemble)}"
+                                ".json")
+        path.write_text(json.dumps({"benchmark": "benchmarks/finetune_adapter.py --score-ensemble",
+                                    "traitlens_version": traitlens.__version__, "base": args.base, **result},
+                                   indent=1) + "\n")
+        print("\n".join(ensemble_table(result)))
     if args.score:
         suites = args.suites or [p.name.removeprefix("lodo-") for p in sorted(MODELS.glob("lodo-*"))]
         for suite in suites:

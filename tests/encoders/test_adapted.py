@@ -213,6 +213,20 @@ def test_the_shipped_adapters_fit_the_bundled_model_and_have_cards():
     assert auto_correlation_method(FakeEncoder()) == "profile"
 
 
+def test_every_shipped_adapter_has_a_card_and_a_head_and_members_name_their_ensemble():
+    from traitlens.training.head import available_heads
+
+    adapters = shipped_adapters()
+    heads = {h.model_name.rsplit("+", 1)[-1] for h in available_heads() if "+" in h.model_name}
+    assert {"all-MiniLM-L6-v2-traitlens", "all-mpnet-base-v2-traitlens"} <= set(adapters)
+    for name, path in adapters.items():
+        card = path.with_suffix(".md").read_text()
+        assert read_adapter(path).checksum in card and name in heads, name
+        first, _, seed = name.rpartition("-s")
+        if first in adapters and seed.isdigit():  # another seed of a shipped adapter: an ensemble member
+            assert f"`{first}" in card and "seed" in card and "ensemble" in card, name
+
+
 def test_tuned_averages_the_shipped_ensemble_and_records_every_member():
     from traitlens.encoders.adapted import shipped_adapters_for
     from traitlens.engine import item_correlations

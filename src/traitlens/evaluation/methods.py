@@ -246,9 +246,12 @@ class HeadMethod(ProfileMethod):
 #: ensemble the harness scores (:class:`TunedMethod`): it holds that member's fold adapters.
 ADAPTER_DIR_ENV = "TRAITLENS_ADAPTER_DIR"
 #: The folds of the shipped predictors: the three seeds of all-MiniLM-L6-v2's ensemble
-#: (``benchmarks/adapter_sweep.py``) and all-mpnet-base-v2's adapter (``finetune_adapter.py --tag mpnet``).
+#: (``benchmarks/adapter_sweep.py``) and of all-mpnet-base-v2's (``finetune_adapter.py --tag mpnet``,
+#: ``--tag mpnet-s1 --seed 1``, ``--tag mpnet-s2 --seed 2``); a folder without a fold for the scored
+#: suite adds no member there.
 DEFAULT_ADAPTER_DIRS = ("adapter-sweep/r16-lr3e-4-b64", "adapter-sweep/r16-lr3e-4-b64-s1",
-                        "adapter-sweep/r16-lr3e-4-b64-s2", "finetune-adapter-mpnet")
+                        "adapter-sweep/r16-lr3e-4-b64-s2", "finetune-adapter-mpnet", "finetune-adapter-mpnet-s1",
+                        "finetune-adapter-mpnet-s2")
 
 
 def adapter_search_dirs() -> list[Path]:
