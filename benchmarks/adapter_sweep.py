@@ -445,16 +445,13 @@ def _score_suites(key: str, folders: list[Path], n_boot: int) -> None:
     import finetune_shared as shared
 
     from traitlens.datasets import default_data_dir
-    from traitlens.evaluation import run_suite
 
-    os.environ["TRAITLENS_ADAPTER_DIR"] = os.pathsep.join(str(f) for f in folders)
     for fold in SCORED:
         suite = fold.removeprefix("lodo-")
         if not all((f / fold / "adapter.npz").is_file() for f in folders):
             LOG.warning("%s: no %s adapter in every member folder; %s not scored", key, fold, suite)
             continue
-        frame = run_suite(suite, "tuned", None, data_dir=default_data_dir(), n_boot=n_boot, seed=0,
-                          baselines=False).metrics
+        frame = shared.score_tuned(suite, folders, None, default_data_dir(), n_boot)
         payload = load()
         payload["scores"].setdefault(key, {})[suite] = shared.rows(frame)
         save(payload)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -39,10 +38,9 @@ import finetune_shared as shared  # noqa: E402
 
 from traitlens.datasets import default_data_dir  # noqa: E402
 from traitlens.encoders import load_encoder  # noqa: E402
-from traitlens.evaluation import run_suite  # noqa: E402
 from traitlens.evaluation.harness import load_suite  # noqa: E402
 from traitlens.evaluation.leakage import exclude_overlaps  # noqa: E402
-from traitlens.evaluation.methods import ADAPTER_DIR_ENV, MethodContext, TunedMethod  # noqa: E402
+from traitlens.evaluation.methods import MethodContext, TunedMethod  # noqa: E402
 from traitlens.finetuning import FinetuneSettings, finetune  # noqa: E402
 from traitlens.training.pairs import DATASETS, holdout_texts  # noqa: E402
 
@@ -77,12 +75,12 @@ def main() -> None:
     texts = [texts[i] for i in kept]
     LOG.info("%d unlabelled item texts (%d dropped by the guard)", len(texts), len(dropped))
 
-    os.environ[ADAPTER_DIR_ENV] = str(MODELS / "finetune-adapter-mpnet")
     teacher = load_encoder(str(MODELS / "all-mpnet-base-v2"))
     method = TunedMethod()
     ctx = MethodContext(teacher, scored, guard_encoder=guard, data_dir=data_dir)
     t0 = time.monotonic()
-    labels = method.item_correlations(texts, ctx)
+    with shared.adapter_dirs([MODELS / "finetune-adapter-mpnet"]):
+        labels = method.item_correlations(texts, ctx)
     teacher_s = time.monotonic() - t0
     LOG.info("teacher (%s) labelled %d texts in %.0f s", method.adapters[id(ctx)], len(texts), teacher_s)
 
@@ -106,10 +104,9 @@ def main() -> None:
     scores = {}
     for label, folder in (("student (real + pseudo pairs)", MODELS / "distill-probe"),
                           ("ensemble seed 0 (real pairs only)", MODELS / "adapter-sweep" / "r16-lr3e-4-b64")):
-        os.environ[ADAPTER_DIR_ENV] = str(folder)
-        frame = run_suite(suite, "tuned", None, data_dir=data_dir, n_boot=200, seed=0, baselines=False)
-        scores[label] = shared.rows(frame.metrics)
-        values = frame.metrics.set_index("metric")["value"]
+        frame = shared.score_tuned(suite, [folder], None, data_dir, n_boot=200)
+        scores[label] = shared.rows(frame)
+        values = frame.set_index("metric")["value"]
         LOG.info("%s: item_r %.3f sign %.3f scale_r %.3f", label, values["item_r"], values["sign_agreement"],
                  values["scale_r"])
     training = result.record["training"]

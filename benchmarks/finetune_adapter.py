@@ -118,31 +118,18 @@ def score_ensemble(tags: list[str], suites: list[str], data_dir: Path, base: str
     ``lodo-SUITE`` adapter is found by the harness (``$TRAITLENS_ADAPTER_DIR`` set to the members'
     folders), with a head fitted per member without the scored data, as for the shipped ensemble.
     """
-    import os
-
-    from traitlens.evaluation import run_suite
-    from traitlens.evaluation.methods import ADAPTER_DIR_ENV
-
     folders = {tag or "untagged": MODELS.with_name("finetune-adapter" + (f"-{tag}" if tag else "")) for tag in tags}
     sets = {**{k: [v] for k, v in folders.items()}, "ensemble": list(folders.values())}
-    before = os.environ.get(ADAPTER_DIR_ENV)
     out: dict = {"members": {k: str(v.relative_to(ROOT)) for k, v in folders.items()}, "suites": {}}
-    try:
-        for suite in suites:
-            for label, dirs in sets.items():
-                os.environ[ADAPTER_DIR_ENV] = os.pathsep.join(str(d) for d in dirs)
-                t0 = time.monotonic()
-                frame = run_suite(suite, "tuned", base, data_dir=data_dir, n_boot=0, seed=0, baselines=False).metrics
-                values = {r.metric: r.value for r in frame.itertuples() if r.method == "tuned"}
-                out["suites"].setdefault(suite, {})[label] = {m: values.get(m) for m in METRICS} | {
-                    "time_s": round(time.monotonic() - t0, 1)}
-                LOG.info("%s %s: item_r %.3f sign %.3f scale_r %.3f", suite, label, values["item_r"],
-                         values["sign_agreement"], values["scale_r"])
-    finally:
-        if before is None:
-            os.environ.pop(ADAPTER_DIR_ENV, None)
-        else:
-            os.environ[ADAPTER_DIR_ENV] = before
+    for suite in suites:
+        for label, dirs in sets.items():
+            t0 = time.monotonic()
+            frame = shared.score_tuned(suite, dirs, base, data_dir, n_boot=0)
+            values = {r.metric: r.value for r in frame.itertuples() if r.method == "tuned"}
+            out["suites"].setdefault(suite, {})[label] = {m: values.get(m) for m in METRICS} | {
+                "time_s": round(time.monotonic() - t0, 1)}
+            LOG.info("%s %s: item_r %.3f sign %.3f scale_r %.3f", suite, label, values["item_r"],
+                     values["sign_agreement"], values["scale_r"])
     return out
 
 

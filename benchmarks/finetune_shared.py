@@ -25,9 +25,11 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
+import os
 import platform
 import sys
 import time
@@ -41,6 +43,7 @@ from traitlens.datasets import default_data_dir
 from traitlens.encoders import load_encoder
 from traitlens.evaluation import run_suite
 from traitlens.evaluation.harness import load_suite
+from traitlens.evaluation.methods import ADAPTER_DIR_ENV
 from traitlens.finetuning import FinetuneSettings, exclude_items, finetune, merge_duplicate_pairs
 from traitlens.training.pairs import DATASETS, holdout_texts, shared_item_pairs
 
@@ -73,6 +76,26 @@ def rows(frame: pd.DataFrame) -> list[dict]:
 def harness(suite: str, model: str | Path | None, data_dir: Path, n_boot: int) -> dict[str, pd.DataFrame]:
     return {method: run_suite(suite, method, None if model is None else str(model), data_dir=data_dir, n_boot=n_boot,
                               seed=0, baselines=False).metrics for method in METHODS}
+
+
+@contextlib.contextmanager
+def adapter_dirs(folders: list[Path]):
+    """Point the harness's ``tuned`` at ``folders`` (one ensemble member each) for the block, then restore."""
+    before = os.environ.get(ADAPTER_DIR_ENV)
+    os.environ[ADAPTER_DIR_ENV] = os.pathsep.join(str(f) for f in folders)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ADAPTER_DIR_ENV, None)
+        else:
+            os.environ[ADAPTER_DIR_ENV] = before
+
+
+def score_tuned(suite: str, folders: list[Path], model: str | None, data_dir: Path, n_boot: int) -> pd.DataFrame:
+    """The harness's ``tuned`` on ``suite`` with the fold adapters of ``folders`` (averaged): its metrics."""
+    with adapter_dirs(folders):
+        return run_suite(suite, "tuned", model, data_dir=data_dir, n_boot=n_boot, seed=0, baselines=False).metrics
 
 
 def summary(base: dict[str, pd.DataFrame], tuned: dict[str, pd.DataFrame]) -> dict:
