@@ -52,7 +52,10 @@ def markdown(frame: pd.DataFrame, models: dict[str, str], elapsed: float) -> str
         "",
         f"traitlens {traitlens.__version__}; produced by `python benchmarks/validity.py` in {elapsed:.0f} s; "
         "values with 95% CIs that resample items: percentile bootstrap for item-pair figures and accuracies, "
-        "leave-one-item-out jackknife for scale_r, alpha_r, nmi and ari. Data: ../shared/data.",
+        "leave-one-item-out jackknife for scale_r, alpha_r, alpha_mae, nmi and ari. Data: ../shared/data.",
+        "Scale figures (scale_r, alpha_r, alpha_mae, scale_mae) of `tuned`, `head` and `profile` add the "
+        "within-scale prior of `traitlens.predict_scales`, fitted without the scored data set "
+        "(`benchmarks/scale_prior.py`; the facet suites take the full fit); item figures never do.",
         "",
         "Models: " + "; ".join(f"`{name}` (fingerprint {fp})" for name, fp in models.items()) + ".",
         "Rows named `… (data file)` are predictions shipped in the Bainbridge pairs file (SurveyBot3000, "
@@ -64,8 +67,8 @@ def markdown(frame: pd.DataFrame, models: dict[str, str], elapsed: float) -> str
         wide = block.assign(cell=block.apply(fmt, axis=1)).pivot_table(
             index=["method", "model"], columns="metric", values="cell", aggfunc="first", sort=False)
         metrics = [m for m in ["item_r", "item_r_abs", "item_r_keyed", "sign_agreement", "rmse", "scale_r",
-                               "alpha_r", "factor_accuracy", "facet_accuracy", "key_accuracy", "nmi", "ari",
-                               "tucker_phi", "scale_mae"]
+                               "alpha_r", "alpha_mae", "factor_accuracy", "facet_accuracy", "key_accuracy", "nmi",
+                               "ari", "tucker_phi", "scale_mae"]
                    if m in wide.columns]
         wide = wide[metrics]
         lines.append("| method | model | " + " | ".join(metrics) + " |")

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from traitlens.analysis.correlations import complete_keys, pair_table, scale_predictions
+from traitlens.errors import InputError
 from traitlens.psychometrics import omega_from_item_correlations
 
 
@@ -73,3 +74,35 @@ def test_one_factor_loadings_equal_factor_analyzers_minres(k):
         warnings.simplefilter("ignore")
         model.fit(r)
     np.testing.assert_allclose(one_factor_loadings(r), np.abs(model.loadings_[:, 0]), atol=1e-4)
+
+
+def test_shift_within_scales_adds_the_keyed_shift_to_scale_mates_only():
+    from traitlens.analysis.correlations import shift_within_scales, within_signs
+
+    r = np.array([[1.0, 0.1, 0.0, 0.2], [0.1, 1.0, -0.1, np.nan], [0.0, -0.1, 1.0, 0.95], [0.2, np.nan, 0.95, 1.0]])
+    # scale S: items 0, 1 (+) and 2 (-); scale T: items 2 (+) and 3 (+); item 0 and 3 share nothing
+    w = np.array([[1.0, 0.0], [1.0, 0.0], [-1.0, 1.0], [0.0, 1.0]])
+    out = shift_within_scales(r, w, 0.1)
+    np.testing.assert_allclose(np.diag(out), 1.0)
+    assert out[0, 1] == pytest.approx(0.2) and out[0, 2] == pytest.approx(-0.1) and out[1, 2] == pytest.approx(-0.2)
+    assert out[2, 3] == 1.0  # clipped
+    assert out[0, 3] == 0.2 and np.isnan(out[1, 3])  # no shared scale; NaN stays NaN
+    np.testing.assert_array_equal(out, out.T)
+    # a pair keyed in opposite directions by two scales it shares is left alone
+    mixed = within_signs(np.array([[1.0, 1.0], [1.0, -1.0]]))
+    assert mixed.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    with pytest.raises(InputError, match="weights"):
+        shift_within_scales(r, w[:3], 0.1)
+
+
+def test_scale_predictions_with_a_within_shift_raise_alpha_and_keep_the_keys():
+    ids = ["a", "b", "c", "d"]
+    r = np.full((4, 4), 0.1)
+    r[3, :3] = r[:3, 3] = -0.1
+    np.fill_diagonal(r, 1)
+    members = pd.DataFrame({"item": ids, "scale": ["S"] * 4, "key": [1, 1, 1, np.nan]})
+    _, plain, keys = scale_predictions(_matrix(ids, r), members)
+    _, shifted, shifted_keys = scale_predictions(_matrix(ids, r), members, within_shift=0.2)
+    assert keys["key"].tolist() == shifted_keys["key"].tolist() == [1, 1, 1, -1]
+    assert plain.loc[0, "alpha"] == pytest.approx(4 * 0.1 / (1 + 3 * 0.1))
+    assert shifted.loc[0, "alpha"] == pytest.approx(4 * 0.3 / (1 + 3 * 0.3))

@@ -132,6 +132,27 @@ def test_json_is_one_envelope_with_scales_and_reliability(run, loads, items, tmp
     assert not to_file or list(tmp_path.glob("r.*")) == [tmp_path / "r.json"]
 
 
+def test_scale_prior_flag_reaches_the_scale_tables(run, loads, items, tmp_path, monkeypatch):
+    from traitlens.training import scale_prior
+
+    from ..fakes import FakeEncoder
+
+    fake = FakeEncoder()
+    path = tmp_path / "priors.json"
+    scale_prior.write_priors([scale_prior.ScalePrior(fake.name, fake.fingerprint, "profile", 0.2)], path, {})
+    monkeypatch.setattr(scale_prior, "PRIOR_FILE", path)
+    got = {}
+    for flag in ("--scale-prior", "--no-scale-prior"):
+        result = run(*scale_args(items, "--method", "profile", "-F", "json", flag))
+        assert result.exit_code == 0, result.stderr
+        got[flag] = json.loads(result.stdout)
+    assert got["--scale-prior"]["provenance"]["within_scale_shift"] == 0.2
+    assert got["--no-scale-prior"]["provenance"]["within_scale_shift"] == 0.0
+    assert got["--scale-prior"]["results"] == got["--no-scale-prior"]["results"]  # item pairs never change
+    alphas = [[row["alpha"] for row in got[flag]["reliability"]] for flag in ("--scale-prior", "--no-scale-prior")]
+    assert all(a > b for a, b in zip(*alphas, strict=True))
+
+
 def test_table_prints_three_titled_tables(run, loads, items):
     result = run(*scale_args(items))
     assert result.exit_code == 0, result.stderr

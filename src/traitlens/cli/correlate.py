@@ -32,6 +32,7 @@ from traitlens.cli.options import (
     ItemColumns,
     ModelOpt,
     Output,
+    ScalePriorOpt,
     TextSource,
     with_groups,
 )
@@ -182,8 +183,8 @@ def read_items(source: TextSource) -> Items:
     return Items(_unique_texts(raw, list(range(1, len(raw) + 1)), "argument", None, None))
 
 
-def predict(items: Items, encoder: Any, method: str, exemplars: str,
-            data_dir: Path | None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.DataFrame]:
+def predict(items: Items, encoder: Any, method: str, exemplars: str, data_dir: Path | None,
+            scale_prior: bool = True) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.DataFrame]:
     """One call of the API: the item pairs, the companion tables, and the matrix to draw.
 
     Returns
@@ -207,7 +208,7 @@ def predict(items: Items, encoder: Any, method: str, exemplars: str,
         drawn = item_r
     else:
         predictions = predict_scales(items.memberships, encoder, method=method, exemplars=exemplars,
-                                     data_dir=data_dir)
+                                     data_dir=data_dir, scale_prior=scale_prior)
         item_r = predictions.item_correlations
         companions = {"scales": predictions.scale_pairs(), "reliability": predictions.reliability}
         drawn = predictions.scale_correlations
@@ -227,6 +228,7 @@ def correlate_cmd(
     data_dir: ExemplarDataDirOpt = None,
     output: Output,
     plot: CorrelationPlotOpt = None,
+    scale_prior: ScalePriorOpt = True,
     settings: EncoderSettings,
 ) -> None:
     """Predicted correlations between items from their texts: item_a, item_b, r (one row per pair).
@@ -256,7 +258,7 @@ def correlate_cmd(
             raise InputError(f"correlations need at least two items; got {len(items.texts)}",
                              path=source.file)
         encoder = shell.load_model(model, settings)
-        pairs, tables, matrix = predict(items, encoder, method, exemplars.value, data_dir)
+        pairs, tables, matrix = predict(items, encoder, method, exemplars.value, data_dir, scale_prior)
         shell.emit_tables(pairs, tables, fmt, output.out, TITLES)
         if plot is not None:
             save_figure(correlation_heatmap(matrix, items.hover_texts()), plot)

@@ -183,6 +183,11 @@ ScaleColumnOpt = Annotated[str | None, typer.Option("--scale-column", help="Colu
 KeyColumnOpt = Annotated[str | None, typer.Option("--key-column", help="Column with each row's key in its scale: "
                                                                        "+1, -1, or empty to infer it "
                                                                        "(needs --scale-column).")]
+ScalePriorOpt = Annotated[bool, typer.Option("--scale-prior/--no-scale-prior",
+                                           help="With --scale-column: add the within-scale prior fitted "
+                                                "for the model (scale-mates correlate more than their texts "
+                                                "predict; without it alphas come out too low). Item pairs are "
+                                                "never changed.")]
 CorrelationPlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also save a clustered heatmap of the "
                                                                         "predicted r: items × items, or scales × "
                                                                         "scales with --scale-column (.html, .png "

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from traitlens.analysis.assignment import rank_constructs
+from traitlens.analysis.correlations import scale_weights, shift_within_scales
 from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.datasets import default_data_dir
@@ -56,6 +57,7 @@ from traitlens.evaluation.metrics import (
 )
 from traitlens.provenance import make_provenance
 from traitlens.psychometrics import scale_alphas_from_items, scale_correlations_from_items
+from traitlens.training.scale_prior import load_scale_prior
 
 RESULT_COLUMNS = ["suite", "method", "model", "metric", "value", "ci_low", "ci_high", "n"]
 MIN_SCALE_ITEMS = 3
@@ -217,15 +219,25 @@ def _matrix_from_pairs(pairs: pd.DataFrame, ids: list[str], column: str) -> np.n
 
 def _scale_weights(data: SuiteData) -> np.ndarray:
     """Items × scales matrix of the suite's keys (±1; 0 where an item is not in a scale)."""
-    pos = {item: i for i, item in enumerate(data.items)}
-    weights = np.zeros((len(data.items), len(data.scales)))
-    for j, keys in enumerate(data.scales.values()):
-        weights[[pos[str(item)] for item in keys.index], j] = keys.to_numpy(dtype=float)
-    return weights
+    return scale_weights(data.items, data.scales)
 
 
-def _scale_figures(data: SuiteData, pred: np.ndarray) -> dict[str, float]:
-    """``scale_r`` and ``alpha_r``: predicted (composite formula) vs person-level observed scale figures."""
+def _with_prior(pred: np.ndarray, weights: np.ndarray, encoder: object, method: str,
+                dataset: str) -> tuple[np.ndarray, dict[str, object]]:
+    """``pred`` with the within-scale prior of the model and method fitted without ``dataset``, if any.
+
+    What :func:`traitlens.predict_scales` does to the item correlations before the scale figures
+    (:mod:`traitlens.training.scale_prior`), with the leave-one-data-set-out shift so that the scored
+    data never set it.
+    """
+    prior = load_scale_prior(getattr(encoder, "fingerprint", ""), method)
+    if prior is None or not weights.size:
+        return pred, {"within_scale_shift": 0.0}
+    return shift_within_scales(pred, weights, prior.shift_without(dataset)), prior.provenance(dataset)
+
+
+def scale_figures(data: SuiteData, pred: np.ndarray) -> dict[str, float]:
+    """``scale_r``, ``alpha_r`` and ``alpha_mae``: predicted (composite formula) vs person-level observed figures."""
     if not data.scales or data.observed_r is None:
         return {}
     names = list(data.scales)
@@ -234,11 +246,16 @@ def _scale_figures(data: SuiteData, pred: np.ndarray) -> dict[str, float]:
     observed = data.observed_scale_r.loc[names, names].to_numpy(dtype=float)
     predicted_alpha = scale_alphas_from_items(pred, data.scales, items=data.items).to_numpy()
     observed_alpha = data.observed_alpha.loc[names].to_numpy(dtype=float)
-    return {"scale_r": pearson(predicted[a, b], observed[a, b]), "alpha_r": pearson(predicted_alpha, observed_alpha)}
+    return {"scale_r": pearson(predicted[a, b], observed[a, b]), "alpha_r": pearson(predicted_alpha, observed_alpha),
+            "alpha_mae": float(np.nanmean(np.abs(predicted_alpha - observed_alpha)))}
 
 
-def _figures_for_prediction(data: SuiteData, pred: np.ndarray, n_boot: int, seed: int) -> list[tuple]:
+def _figures_for_prediction(data: SuiteData, pred: np.ndarray, n_boot: int, seed: int,
+                            scale_pred: np.ndarray | None = None) -> list[tuple]:
     """Item- and scale-level figures of one prediction with their 95% CIs (none if ``n_boot`` is 0).
+
+    ``scale_pred``: the item correlations the scale figures come from (``pred`` with the within-scale
+    prior, :func:`_with_prior`); default ``pred``.
 
     Item figures: percentile bootstrap over items (:func:`~traitlens.evaluation.metrics.item_pair_replicates`).
     Scale figures: delete-one-item jackknife (:func:`~traitlens.evaluation.metrics.scale_jackknife_replicates`),
@@ -248,18 +265,20 @@ def _figures_for_prediction(data: SuiteData, pred: np.ndarray, n_boot: int, seed
     keys = data.key if np.isfinite(data.key).any() else None  # pairs with an unknown key are skipped
     n = len(data.items)
     point = item_pair_metrics(pred, data.observed_r, keys)
-    point.update(_scale_figures(data, pred))
+    scale_pred = pred if scale_pred is None else scale_pred
+    point.update(scale_figures(data, scale_pred))
     cis: dict[str, tuple[float, float]] = {}
     if n_boot > 0:
         replicates = item_pair_replicates(pred, data.observed_r, bootstrap_counts(n, n_boot, seed), keys)
         cis = {m: percentile_ci(values) for m, values in replicates.items()}
         if "scale_r" in point:
-            jack = scale_jackknife_replicates(pred, data.observed_r, _scale_weights(data))
+            jack = scale_jackknife_replicates(scale_pred, data.observed_r, _scale_weights(data))
             cis.update({m: jackknife_ci(point[m], jack[m], fisher=True) for m in ("scale_r", "alpha_r")})
+            cis["alpha_mae"] = jackknife_ci(point["alpha_mae"], jack["alpha_mae"], bounds=(0.0, np.inf))
     n_pairs = int(np.isfinite(data.observed_r[np.triu_indices(n, 1)]).sum())
     n_scales = len(data.scales)
-    sizes = {"scale_r": n_scales * (n_scales - 1) // 2, "alpha_r": n_scales}
-    order = ["item_r", "item_r_abs", "item_r_keyed", "sign_agreement", "rmse", "scale_r", "alpha_r"]
+    sizes = {"scale_r": n_scales * (n_scales - 1) // 2, "alpha_r": n_scales, "alpha_mae": n_scales}
+    order = ["item_r", "item_r_abs", "item_r_keyed", "sign_agreement", "rmse", "scale_r", "alpha_r", "alpha_mae"]
     return [(m, point[m], *cis.get(m, (np.nan, np.nan)), sizes.get(m, n_pairs)) for m in order if m in point]
 
 
@@ -290,6 +309,30 @@ def _assignment(data: SuiteData, method: Method, ctx: MethodContext, taxonomy: T
     })
 
 
+def _suite_context(suite: str, method: str | Method, model: ModelSpec, data_dir: str | Path | None,
+                   cache: CacheSpec) -> tuple[Method, SuiteData, object, MethodContext]:
+    method_obj = get_method(method) if isinstance(method, str) else method
+    data = load_suite(suite, data_dir)
+    encoder = load_encoder(model, cache=cache)
+    guard = encoder if getattr(encoder, "name", "") == "sentence-transformers/all-MiniLM-L6-v2" else None
+    ctx = MethodContext(encoder=encoder, scored_texts=data.texts, inventory=data.inventory,
+                        guard_encoder=guard or load_encoder(None, cache=cache),
+                        data_dir=Path(data_dir) if data_dir is not None else default_data_dir())
+    return method_obj, data, encoder, ctx
+
+
+def suite_predictions(suite: str, method: str | Method, model: ModelSpec = None, *,
+                      data_dir: str | Path | None = None, cache: CacheSpec = True,
+                      ) -> tuple[SuiteData, np.ndarray | None, object]:
+    """The suite's data, ``method``'s predicted item correlations of its items, and the encoder.
+
+    The predictions are those :func:`run_suite` scores (leakage-guarded exemplars; adapters and heads
+    that never saw the suite); None for a method without item correlations.
+    """
+    method_obj, data, encoder, ctx = _suite_context(suite, method, model, data_dir, cache)
+    return data, method_obj.item_correlations(data.texts, ctx), encoder
+
+
 def run_suite(
     suite: str,
     method: str | Method = "cosine",
@@ -310,16 +353,11 @@ def run_suite(
     """
     if suite in SCALE_SUITES:
         return run_scale_suite(suite, method, model, data_dir=data_dir, n_boot=n_boot, cache=cache)
-    method_obj = get_method(method) if isinstance(method, str) else method
-    data = load_suite(suite, data_dir)
-    encoder = load_encoder(model, cache=cache)
-    guard = encoder if getattr(encoder, "name", "") == "sentence-transformers/all-MiniLM-L6-v2" else None
-    ctx = MethodContext(encoder=encoder, scored_texts=data.texts, inventory=data.inventory,
-                        guard_encoder=guard or load_encoder(None, cache=cache),
-                        data_dir=Path(data_dir) if data_dir is not None else default_data_dir())
+    method_obj, data, encoder, ctx = _suite_context(suite, method, model, data_dir, cache)
     rows: list[tuple] = []
     pairs = None
     scale_pairs = None
+    prior_info: dict[str, object] = {}
 
     def add(method_name: str, model_name: str, figures: list[tuple]) -> None:
         rows.extend((suite, method_name, model_name, *f) for f in figures)
@@ -327,11 +365,12 @@ def run_suite(
     if data.observed_r is not None:
         pred = method_obj.item_correlations(data.texts, ctx)
         if pred is not None:
-            add(method_obj.name, encoder.name, _figures_for_prediction(data, pred, n_boot, seed))
+            scale_pred, prior_info = _with_prior(pred, _scale_weights(data), encoder, method_obj.name, suite)
+            add(method_obj.name, encoder.name, _figures_for_prediction(data, pred, n_boot, seed, scale_pred))
             a, b = np.triu_indices(len(data.items), 1)
             pairs = pd.DataFrame({"item_1": np.asarray(data.items)[a], "item_2": np.asarray(data.items)[b],
                                   "observed": data.observed_r[a, b], "predicted": pred[a, b]})
-            scale_pairs = _scale_pair_frame(data, pred)
+            scale_pairs = _scale_pair_frame(data, scale_pred)
         for label, baseline in data.baselines.items() if baselines else ():
             add(label, label.split(" (")[0], _figures_for_prediction(data, baseline, n_boot, seed))
     assignments = []
@@ -359,7 +398,7 @@ def run_suite(
         encoder, analysis="evaluate", suite=suite, method=method_obj.name, n_boot=n_boot, seed=seed,
         data_dir=str(data_dir) if data_dir is not None else None,
         taxonomies={"factor": str(factor_taxonomy), "facet": str(facet_taxonomy)},
-        exemplars_excluded=0 if exclusions is None else len(exclusions),
+        exemplars_excluded=0 if exclusions is None else len(exclusions), **prior_info,
     )
     metrics.attrs["provenance"] = provenance
     return SuiteResult(metrics=metrics, pairs=pairs, scale_pairs=scale_pairs,
@@ -443,6 +482,7 @@ def run_scale_suite(suite: str, method: str | Method = "cosine", model: ModelSpe
     ctx = MethodContext(encoder=encoder, scored_texts=texts, inventory=spec.inventory,
                         guard_encoder=guard or load_encoder(None, cache=cache), data_dir=folder)
     rows: list[tuple] = []
+    prior_info: dict[str, object] = {}
     scale_pairs = None
     intervals = n_boot > 0
     pred = method_obj.item_correlations(texts, ctx)
@@ -474,6 +514,7 @@ def run_scale_suite(suite: str, method: str | Method = "cosine", model: ModelSpe
         weights[np.arange(len(ids)), frame["scale"].astype(str).map(where).to_numpy()] = frame["key"].to_numpy(float)
         observed = observed_facet_correlations(spec.observed, facets, folder)
         n_pairs = len(facets) * (len(facets) - 1) // 2
+        pred, prior_info = _with_prior(pred, weights, encoder, method_obj.name, suite)
         rows += [(suite, method_obj.name, encoder.name, *f, n_pairs)
                  for f in composite_figures(pred, weights, observed, intervals=intervals)]
         a, b = np.triu_indices(len(facets), 1)
@@ -485,7 +526,7 @@ def run_scale_suite(suite: str, method: str | Method = "cosine", model: ModelSpe
     provenance = make_provenance(
         encoder, analysis="evaluate", suite=suite, method=method_obj.name, n_boot=n_boot,
         data_dir=str(data_dir) if data_dir is not None else None, scale_suite=spec.kind,
-        exemplars_excluded=0 if exclusions is None else len(exclusions))
+        exemplars_excluded=0 if exclusions is None else len(exclusions), **prior_info)
     metrics.attrs["provenance"] = provenance
     return SuiteResult(metrics=metrics, scale_pairs=scale_pairs, exclusions=exclusions, provenance=provenance)
 

@@ -332,7 +332,7 @@ def _leave_one_out_scales(item_r: np.ndarray, weights: np.ndarray,
 
 def scale_jackknife_replicates(pred: np.ndarray, obs: np.ndarray, weights: np.ndarray,
                                chunk: int = 64) -> dict[str, np.ndarray]:
-    """``scale_r`` and ``alpha_r`` with each scale item left out in turn, both sides from item correlations.
+    """``scale_r``, ``alpha_r``, ``alpha_mae`` with each scale item left out in turn, both sides from item correlations.
 
     Parameters
     ----------
@@ -347,24 +347,26 @@ def scale_jackknife_replicates(pred: np.ndarray, obs: np.ndarray, weights: np.nd
     -------
     dict of str to array
         One replicate per item that belongs to a scale: ``scale_r`` (r of predicted with observed
-        composite scale correlations over the scale pairs) and ``alpha_r`` (r of predicted with
-        observed standardised alphas), each by the formulas of
+        composite scale correlations over the scale pairs), ``alpha_r`` (r of predicted with
+        observed standardised alphas) and ``alpha_mae`` (their mean absolute difference), each by the formulas of
         :func:`~traitlens.psychometrics.scale_correlations_from_items` and
         :func:`~traitlens.psychometrics.scale_alphas_from_items`.
     """
     weights = np.asarray(weights, dtype=np.float64)
     items = np.flatnonzero(np.abs(weights).sum(axis=1) > 0)
     a, b = np.triu_indices(weights.shape[1], k=1)
-    scale_r, alpha_r = [], []
+    scale_r, alpha_r, alpha_mae = [], [], []
     for start in range(0, len(items), chunk):
         drop = items[start:start + chunk]
         pred_r, pred_alpha = _leave_one_out_scales(np.asarray(pred, dtype=float), weights, drop)
         obs_r, obs_alpha = _leave_one_out_scales(np.asarray(obs, dtype=float), weights, drop)
         scale_r.append(_rowwise_pearson(pred_r[:, a, b], obs_r[:, a, b]))
         alpha_r.append(_rowwise_pearson(pred_alpha, obs_alpha))
+        alpha_mae.append(np.nanmean(np.abs(pred_alpha - obs_alpha), axis=1))
     if not scale_r:
-        return {"scale_r": np.zeros(0), "alpha_r": np.zeros(0)}
-    return {"scale_r": np.concatenate(scale_r), "alpha_r": np.concatenate(alpha_r)}
+        return {"scale_r": np.zeros(0), "alpha_r": np.zeros(0), "alpha_mae": np.zeros(0)}
+    return {"scale_r": np.concatenate(scale_r), "alpha_r": np.concatenate(alpha_r),
+            "alpha_mae": np.concatenate(alpha_mae)}
 
 
 # ----------------------------------------------------------------------------- assignment

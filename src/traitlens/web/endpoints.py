@@ -113,7 +113,8 @@ def _predict_scales(req: PredictScalesRequest, encoder: Encoder) -> dict[str, An
     items = req.items if isinstance(req.items, str) else pd.DataFrame(
         [{"item": i.item if i.item is not None else i.text, "text": i.text, "scale": i.scale,
           "key": float("nan") if i.key is None else float(i.key)} for i in req.items])
-    result = api.predict_scales(items, encoder, method=req.method, exemplars=req.exemplars)
+    result = api.predict_scales(items, encoder, method=req.method, exemplars=req.exemplars,
+                                scale_prior=req.scale_prior)
     item_r = result.item_correlations
     pairs = pair_table(item_r.to_numpy(), [str(label) for label in item_r.columns])  # as `traitlens correlate`
     body = to_json_envelope(pairs, get_provenance(item_r))

@@ -129,6 +129,8 @@ class PredictScalesRequest(Request):
     model: ModelId = None
     method: CorrelationMethod = "auto"  # type: ignore[valid-type]
     exemplars: Exemplars = "builtin"
+    scale_prior: bool = Field(True, description="Add the within-scale prior fitted for the model to the keyed "
+                                                "correlations of scale-mates before the scale figures.")
 
 
 class Envelope(BaseModel):
