@@ -46,7 +46,6 @@ from traitlens.analysis.jinglejangle import classify_pairs
 from traitlens.analysis.scales import CONTENT_METHODS, content_similarity, scale_content
 from traitlens.analysis.similarity import cosine_matrix
 from traitlens.analysis.structure import agreement, assign_items, efa, match_factors
-from traitlens.constructs.exemplars import exemplar_source
 from traitlens.constructs.inventory import load_inventory
 from traitlens.constructs.scales import load_scales
 from traitlens.datasets import load_responses
@@ -482,19 +481,19 @@ def relabel_suite(encoder: Any) -> dict[str, Any]:
 
 
 def short_form_suite(encoder: Any, k: int = 4, n_random: int = 200) -> dict[str, Any]:
-    """Short forms of IPIP-50 from predicted correlations, checked on the BIG5 responses vs random subsets."""
-    from traitlens.analysis.redundancy import near_duplicates, short_form
+    """Short forms of IPIP-50 (``traitlens.short_form``, ``head``), checked on the BIG5 responses vs random subsets."""
+    from traitlens.analysis.redundancy import near_duplicates
     from traitlens.psychometrics import cronbach_alpha, reverse_key
 
     inv = load_inventory("ipip50").frame
     texts, ids = inv["text"].tolist(), inv["item"].tolist()
     data = load_responses("big5")
-    pool = exemplar_source("builtin", None)
-    r, _ = item_correlations(texts, encoder, "head", pool=pool)
-    table, summary = short_form(r, ids, inv[["item", "scale", "key"]], k)
+    table = traitlens.short_form("ipip50", encoder, k=k, method="head")
+    summary = pd.DataFrame(table.attrs["provenance"]["short_form"]["summary"])
     keyed = reverse_key(data.responses[ids], inv.set_index("item")["key"], data.low, data.high)
     rng = np.random.default_rng(0)
-    out: dict[str, Any] = {"k": k, "scales": {}}
+    out: dict[str, Any] = {"k": k, "within_scale_shift": table.attrs["provenance"]["within_scale_shift"],
+                           "scales": {}}
     for scale, group in inv.groupby("scale", sort=False):
         items = group["item"].tolist()
         full = keyed[items].mean(axis=1)
@@ -674,7 +673,10 @@ def markdown(results: dict[str, Any]) -> str:
                          f"{v['fallacies_before']['jangle']} → {v['fallacies_after']['jangle']} | "
                          f"{v['fallacies_before']['jingle']} → {v['fallacies_after']['jingle']} |")
         sf = res["short_form"]
+        shift = sf.get("within_scale_shift")
         lines += ["", f"### Short forms of IPIP-50 (k = {sf['k']} most central items; checked on the BIG5 responses)",
+                  "", "`traitlens.short_form('ipip50', method='head')`" + (
+                      f"; predicted r(short, full) with the within-scale prior (shift {shift})" if shift else "") + ".",
                   "", "| scale | predicted r(short, full) | observed r(short, full) | random 4 items: mean r | "
                   "observed alpha short | random: mean alpha |", "|---|---|---|---|---|---|"]
         for scale, v in sf["scales"].items():
@@ -694,7 +696,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-mpnet", action="store_true")
     parser.add_argument("--skip-timing", action="store_true")
-    parser.add_argument("--only", choices=["factors", "facets", "jangle", "relabel"], default=None,
+    parser.add_argument("--only", choices=["factors", "facets", "jangle", "relabel", "short_form"], default=None,
                         help="run only this part and update it in the existing results files")
     args = parser.parse_args()
     start = time.perf_counter()
@@ -736,6 +738,11 @@ def main() -> None:
             res["facets_elapsed_s"] = round(time.perf_counter() - begun, 1)
             print("\n".join(facet_markdown(res["facets"])), flush=True)
             continue
+        if args.only == "short_form":
+            res = results["models"].setdefault(name, {})
+            res["short_form"] = short_form_suite(encoder)
+            print(json.dumps(res["short_form"], indent=1, default=str)[:3000], flush=True)
+            continue
         if args.only == "relabel":
             begun = time.perf_counter()
             res = results["models"].setdefault(name, {})
@@ -761,7 +768,7 @@ def main() -> None:
         part = {"factors": ("factors", "factors_elapsed_s", "factors_finetuned_lodo_ipip50"),
                 "facets": ("facets", "facets_elapsed_s"),
                 "jangle": ("jingle_jangle", "timing", "jangle_elapsed_s"),
-                "relabel": ("relabel", "relabel_elapsed_s")}[args.only]
+                "relabel": ("relabel", "relabel_elapsed_s"), "short_form": ("short_form",)}[args.only]
         for name, res in results["models"].items():
             fresh["models"].setdefault(name, {}).update({k: res[k] for k in part if k in res})
         fresh[f"{args.only}_elapsed_s"] = time.perf_counter() - start

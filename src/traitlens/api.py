@@ -21,7 +21,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from traitlens.analysis.correlations import SCALE_PAIR_COLUMNS, pair_table, scale_predictions
+from traitlens.analysis.correlations import (
+    SCALE_PAIR_COLUMNS,
+    pair_table,
+    scale_predictions,
+    scale_weights,
+    shift_within_scales,
+)
 from traitlens.analysis.profiles import assignment_frame, loading_table, orient_keys, profile_frame
 from traitlens.analysis.profiles import infer_keys as infer_keys_from_vectors
 from traitlens.analysis.similarity import similarity_frame
@@ -842,8 +848,10 @@ def short_form(
     Returns
     -------
     DataFrame
-        ``scale, item, key, centrality, rank, kept`` (see :func:`traitlens.analysis.redundancy.short_form`);
-        ``attrs["provenance"]["short_form"]`` has, per scale, the predicted correlation of the short
+        ``scale, item, key, centrality, rank, kept`` (see :func:`traitlens.analysis.redundancy.short_form`;
+        centrality and the short-full correlation include the within-scale prior of :func:`predict_scales`,
+        which leaves the ranks as they are); ``attrs["provenance"]["short_form"]`` has, per scale, the
+        predicted correlation of the short
         with the full form, and the near-duplicate pairs.
     """
     from traitlens.analysis.redundancy import near_duplicates
@@ -871,7 +879,11 @@ def short_form(
                                  cache=cache)
     item_r = predictions.item_correlations
     ids = [str(i) for i in item_r.columns]
-    table, summary = shorten(item_r.to_numpy(), ids, predictions.keys, int(k))
+    keyed = {scale: pd.Series(rows["key"].to_numpy(dtype=float), index=rows["item"].astype(str))
+             for scale, rows in predictions.keys.groupby("scale", sort=False)}
+    r = shift_within_scales(item_r.to_numpy(dtype=float), scale_weights(ids, keyed),
+                            float(item_r.attrs["provenance"]["within_scale_shift"]))  # as predict_scales' α
+    table, summary = shorten(r, ids, predictions.keys, int(k))
     unique = memberships.drop_duplicates("item")
     similarity, _ = item_correlations(prepare_texts(unique["text"].tolist()), encoder, "cosine")
     duplicates = near_duplicates(similarity, unique["item"].tolist(), duplicate_threshold)

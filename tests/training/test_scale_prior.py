@@ -109,3 +109,21 @@ def test_harness_scores_a_data_set_with_the_prior_fitted_without_it(tmp_path, mo
 def test_the_bundled_model_gets_its_shipped_prior(real_encoder):
     prior = load_scale_prior(real_encoder.fingerprint, "tuned")
     assert prior is not None and prior.model_name == real_encoder.name
+
+
+def test_short_form_keeps_its_ranks_and_raises_its_levels_with_the_prior(fake_encoder, tmp_path, monkeypatch):
+    from traitlens.api import short_form
+
+    items = pd.DataFrame({"scale": ["N"] * 4 + ["E"] * 4,
+                          "text": ["I worry.", "I panic.", "I am calm.", "I fret.", "I love parties.", "I chat.",
+                                   "I am quiet.", "I lead."], "key": [1, 1, -1, 1, 1, 1, -1, 1]})
+    monkeypatch.setattr(scale_prior, "PRIOR_FILE", tmp_path / "none.json")
+    plain = short_form(items, fake_encoder, k=2, method="profile")
+    write_priors([ScalePrior(fake_encoder.name, fake_encoder.fingerprint, "profile", 0.2)], tmp_path / "p.json", {})
+    monkeypatch.setattr(scale_prior, "PRIOR_FILE", tmp_path / "p.json")
+    shifted = short_form(items, fake_encoder, k=2, method="profile")
+    assert shifted["rank"].tolist() == plain["rank"].tolist() and shifted["item"].tolist() == plain["item"].tolist()
+    np.testing.assert_allclose(shifted["centrality"], plain["centrality"] + 0.2)
+    before, after = (pd.DataFrame(t.attrs["provenance"]["short_form"]["summary"]) for t in (plain, shifted))
+    assert (after["r_short_full"] > before["r_short_full"]).all()
+    assert shifted.attrs["provenance"]["within_scale_shift"] == 0.2
