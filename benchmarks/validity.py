@@ -142,8 +142,8 @@ def main() -> None:
         notes.append("`tuned` rows use the fold adapters (git-ignored, `.models/`) of each member of the shipped "
                      "predictor — all-MiniLM-L6-v2: the three seeds of `benchmarks/adapter_sweep.py`, averaged; "
                      "all-mpnet-base-v2: `benchmarks/finetune_adapter.py --tag mpnet` and `--tag mpnet-s1 --seed 1`, "
-                     "`--tag mpnet-s2 --seed 2`, averaged where a seed has the fold (BFI, SPI-135 and the facet "
-                     "suites; seed 0 alone elsewhere) — each trained without the scored suite (the facet suites: fold "
+                     "`--tag mpnet-s2 --seed 2`, averaged (every fold has the three seeds) — each trained without the "
+                     "scored suite (the facet suites: fold "
                      "lodo-neo300-facets); where none is there the harness refuses `tuned` and this script skips it.")
     payload = {"provenance": provenance, "results": json.loads(frame.to_json(orient="records"))}
     text_md = markdown(frame, models, elapsed)
