@@ -741,7 +741,8 @@ def one_factor_loadings(r: np.ndarray, *, tol: float = 1e-9, max_iter: int = 100
     """
     r = np.asarray(r, dtype=np.float64)
     try:
-        smc = 1 - 1 / np.diag(np.linalg.inv(r))
+        with np.errstate(divide="ignore", invalid="ignore"):  # a singular matrix: the 0.5 start below
+            smc = 1 - 1 / np.diag(np.linalg.inv(r))
         communality = np.clip(smc, 0.0, 1.0) if np.isfinite(smc).all() else np.full(len(r), 0.5)
     except np.linalg.LinAlgError:
         communality = np.full(len(r), 0.5)

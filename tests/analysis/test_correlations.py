@@ -106,3 +106,16 @@ def test_scale_predictions_with_a_within_shift_raise_alpha_and_keep_the_keys():
     assert keys["key"].tolist() == shifted_keys["key"].tolist() == [1, 1, 1, -1]
     assert plain.loc[0, "alpha"] == pytest.approx(4 * 0.1 / (1 + 3 * 0.1))
     assert shifted.loc[0, "alpha"] == pytest.approx(4 * 0.3 / (1 + 3 * 0.3))
+
+
+def test_omega_of_a_singular_matrix_warns_nothing():
+    import warnings
+
+    ids = list("abc")
+    # b and c correlate 1 (e.g. clipped after the within-scale shift): invertible, but a zero in the
+    # inverse's diagonal, so no squared multiple correlation for a
+    r = _matrix(ids, np.array([[1.0, 0.5, -0.5], [0.5, 1.0, 1.0], [-0.5, 1.0, 1.0]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        omega = omega_from_item_correlations(r, pd.Series(1, index=ids))
+    assert 0.0 <= omega <= 1.0
