@@ -412,7 +412,8 @@ def correlate(
     ``cosine`` .12 / .19; ``tuned`` (MiniLM's three-adapter ensemble; adapters and heads trained without
     Bainbridge, ``benchmarks/results/adapter_sweep.json``) .35 / mpnet's seed-0 adapter .59. On the
     acceptance holdout (``benchmarks/holdout.py``), ``tuned`` item r / sign agreement / scale r: MiniLM
-    .372 / .735 / .648, mpnet's three-seed ensemble .606 / .883 / .809 (SurveyBot3000 .570 / .822 / .826).
+    .372 / .735 / .648, mpnet's three-seed ensemble .606 / .883 / .809 (SurveyBot3000 .570 / .822 / .826);
+    scale r through :func:`predict_scales`, with its within-scale prior: .628 and .803.
 
     Examples
     --------
