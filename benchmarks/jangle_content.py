@@ -16,6 +16,10 @@ on the built-in inventories' items, ``reference``, or on the collection's own it
   principal components); shrinkage ZCA whitening ((cov + lambda * mean eigenvalue * I)^(-1/2)); soft
   TF-IDF item weights (log((N + 1) / (df + 1)) + 1, df = items of the fitting set with cosine > tau).
 
+A probe beside them, not selectable: item *matching* (as BERTScore does for tokens) — each item's best
+(``max``) or softmax-weighted (``soft(t)``, temperature t) cosine with the other scale's items, averaged
+over both scales — with centring fitted either way (:func:`matching_probe`).
+
 Contained pairs: when one scale lies wholly inside the other (or both have the same items), nothing is
 left of it once the shared items are removed, so its similarity cannot be recomputed; those pairs are
 left out of the headline AUC (n = 175 of 212). A second figure scores them asymmetrically: the contained
@@ -212,6 +216,42 @@ def evaluate(measure: Measure, s: dict[str, Any], x: np.ndarray, reference: np.n
                      "all": rule(positive_mask, everything)}}
 
 
+def _matched(u: np.ndarray, a_items: list[np.ndarray], b_items: list[np.ndarray], t: float | None) -> np.ndarray:
+    """Mean over both scales of each item's max (t None) or softmax(t)-weighted cosine with the other's items."""
+    out = np.empty(len(a_items))
+    for k, (ia, ib) in enumerate(zip(a_items, b_items, strict=True)):
+        m = u[ia] @ u[ib].T
+        if t is None:
+            out[k] = 0.5 * (m.max(axis=1).mean() + m.max(axis=0).mean())
+        else:
+            w = np.exp((m - m.max()) / t)
+            out[k] = 0.5 * (((w * m).sum(axis=1) / w.sum(axis=1)).mean() + ((w * m).sum(axis=0) / w.sum(axis=0)).mean())
+    return out
+
+
+def matching_probe(s: dict[str, Any], x: np.ndarray, reference: np.ndarray) -> dict[str, dict[str, float]]:
+    """AUC (dev / test / all, without shared items) of item matching, centred on the reference or the collection."""
+    truth, w = s["truth"], s["weights"]
+    a, b = truth["a"], truth["b"]
+    negative = np.flatnonzero(truth["negative"])
+    members = [np.flatnonzero(row) for row in w]
+    usable = np.flatnonzero(s["usable"])
+    pos_a = [np.flatnonzero(s["reduced_a"][k]) for k in usable]
+    pos_b = [np.flatnonzero(s["reduced_b"][k]) for k in usable]
+    dev = s["dev_positive"][s["usable"]]
+    in_dev, in_test = s["dev_pairs"][negative], s["test_pairs"][negative]
+    out = {}
+    for fit, fitted in (("reference", reference), ("collection", x)):
+        centred = x - fitted.mean(axis=0)
+        u = centred / np.linalg.norm(centred, axis=1, keepdims=True)
+        for t in (None, 0.05, 0.1, 0.2):
+            neg = _matched(u, [members[i] for i in a[negative]], [members[i] for i in b[negative]], t)
+            pos = _matched(u, pos_a, pos_b, t)
+            out[f"{fit}/centre/{'max' if t is None else f'soft({t:g})'}"] = {
+                "dev": auc(pos[dev], neg[in_dev]), "test": auc(pos[~dev], neg[in_test]), "all": auc(pos, neg)}
+    return out
+
+
 def label_similarity(s: dict[str, Any], encoder: Any) -> np.ndarray:
     """Upper-triangle label similarity as the engine computes it (labels alone; identical labels 1)."""
     sim, _ = scale_similarity(s["collection"], encoder)
@@ -315,6 +355,14 @@ def markdown(out: dict[str, Any]) -> str:
             cells.append(f"{r['auc']['dev']:.3f} / {r['auc']['test']:.3f} / {r['auc']['all']:.3f}; "
                          f"{r['rule']['all']['recall']:.3f} / {r['rule']['all']['flagged']:.4f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if all("matching" in out["models"][m] for m in models):
+        lines += ["", "## Probe: item matching (not selectable; AUC dev / test / all without shared items)", "",
+                  "| measure | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
+        for name in out["models"][models[0]]["matching"]:
+            cells = ("{dev:.3f} / {test:.3f} / {all:.3f}".format(**out["models"][m]["matching"][name]) for m in models)
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append("\nMatching rewards the one closest item pair; jangles are told by the scales' whole content, "
+                     "so every matching variant ranks below the pairwise mean of the same centring.")
     lines += ["", "Difference rule (δ = .20, engine, reference centring), recall of the 212 / flagged: " + "; ".join(
         f"{m}: " + ", ".join(f"{k} {v['recall']:.3f} / {v['flagged']:.4f}"
                              for k, v in out["models"][m]["difference_rule"].items()) for m in models)
@@ -351,7 +399,8 @@ def main() -> None:
         reference = np.asarray(encoder.encode(reference_texts()), dtype=np.float64)
         label = label_similarity(s, encoder)
         res = {name.name: evaluate(name, s, x, reference, label) for name in measures()}
-        out["models"][model] = {"measures": res, "engine_check": engine_check(s, encoder, x, reference)}
+        out["models"][model] = {"measures": res, "engine_check": engine_check(s, encoder, x, reference),
+                                "matching": matching_probe(s, x, reference)}
         # difference-rule figures of the old and new default through the engine
         for content in ("mean", "pairwise"):
             sim, _ = scale_similarity(s["collection"], encoder, content=content)
