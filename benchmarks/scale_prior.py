@@ -25,9 +25,10 @@ from pathlib import Path
 import numpy as np
 
 import traitlens
-from traitlens.analysis.correlations import scale_weights, shift_within_scales
+from traitlens.analysis.correlations import shift_within_scales
 from traitlens.evaluation import run_suite
 from traitlens.evaluation.harness import scale_figures, suite_predictions
+from traitlens.psychometrics import key_weights
 from traitlens.training.scale_prior import PRIOR_FILE, ScalePrior, fit_within_shift, within_scale_pairs, write_priors
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +48,7 @@ def fit_one(model: str | None, method: str) -> tuple[ScalePrior, dict, dict]:
     encoder = None
     for suite in SUITES:
         data, pred, encoder = suite_predictions(suite, method, model, data_dir=DATA)
-        weights = scale_weights(data.items, data.scales)
+        weights = key_weights(data.scales, data.items)
         predictions[suite] = (data, pred, weights)
         pairs[suite] = within_scale_pairs(pred, data.observed_r, weights)
     shift, leave, stats = fit_within_shift(pairs)

@@ -25,7 +25,6 @@ from traitlens.analysis.correlations import (
     SCALE_PAIR_COLUMNS,
     pair_table,
     scale_predictions,
-    scale_weights,
     shift_within_scales,
 )
 from traitlens.analysis.profiles import assignment_frame, loading_table, orient_keys, profile_frame
@@ -39,6 +38,7 @@ from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.engine import CORRELATION_METHODS, ProfileRun, bipolar, item_correlations, keyword_similarity
 from traitlens.errors import InputError
 from traitlens.io.texts import prepare_texts, warn_if_not_english
+from traitlens.psychometrics import key_weights
 from traitlens.training.head import has_head
 from traitlens.training.scale_prior import load_scale_prior
 
@@ -882,7 +882,7 @@ def short_form(
     ids = [str(i) for i in item_r.columns]
     keyed = {scale: pd.Series(rows["key"].to_numpy(dtype=float), index=rows["item"].astype(str))
              for scale, rows in predictions.keys.groupby("scale", sort=False)}
-    r = shift_within_scales(item_r.to_numpy(dtype=float), scale_weights(ids, keyed),
+    r = shift_within_scales(item_r.to_numpy(dtype=float), key_weights(keyed, ids),
                             float(item_r.attrs["provenance"]["within_scale_shift"]))  # as predict_scales' α
     table, summary = shorten(r, ids, predictions.keys, int(k))
     unique = memberships.drop_duplicates("item")

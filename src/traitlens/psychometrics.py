@@ -477,8 +477,15 @@ def _correlation_frame(item_r: object, items: Sequence[str] | None) -> pd.DataFr
     return pd.DataFrame(values, index=frame.columns, columns=frame.columns)
 
 
-def _weights(scales: Mapping[str, pd.Series], columns: pd.Index) -> np.ndarray:
-    """Items × scales matrix of keys (0 where an item is not in a scale)."""
+def key_weights(scales: Mapping[str, pd.Series], items: Sequence[object]) -> np.ndarray:
+    """Items × scales matrix of keys (±1; 0 where an item is not in a scale), rows in ``items`` order.
+
+    Examples
+    --------
+    >>> key_weights({"s": pd.Series({"b": -1, "a": 1})}, ["a", "b", "c"]).tolist()
+    [[1.0], [-1.0], [0.0]]
+    """
+    columns = items if isinstance(items, pd.Index) else pd.Index(items)
     checked = _check_scales(scales, columns)
     w = np.zeros((len(columns), len(checked)))
     for j, keys in enumerate(checked.values()):
@@ -551,7 +558,7 @@ def scale_correlations_from_items(
 def _composite_covariance(item_r: object, scales: Mapping[str, pd.Series], items: Sequence[str] | None) -> np.ndarray:
     r""":math:`W^\top r W` for the keyed items × scales matrix W; NaN where a needed cell of r is NaN."""
     frame = _correlation_frame(item_r, items)
-    w = _weights(scales, frame.columns)
+    w = key_weights(scales, frame.columns)
     used = w.any(axis=1)
     r = frame.to_numpy()[np.ix_(used, used)]
     wu = w[used]

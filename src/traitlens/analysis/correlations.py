@@ -25,6 +25,7 @@ from traitlens.analysis.profiles import orient_keys
 from traitlens.errors import InputError
 from traitlens.psychometrics import (
     alpha_from_item_correlations,
+    key_weights,
     omega_from_item_correlations,
     scale_correlations_from_items,
 )
@@ -124,20 +125,10 @@ def within_signs(weights: np.ndarray, n_items: int | None = None) -> np.ndarray:
         raise InputError(f"weights must be items × scales for {n_items} items; got {w.shape}")
     member = (w != 0).astype(np.float64)
     shared = member @ member.T
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sign = np.where(shared > 0, (np.sign(w) @ np.sign(w).T) / np.maximum(shared, 1), 0.0)
+    sign = np.where(shared > 0, (np.sign(w) @ np.sign(w).T) / np.maximum(shared, 1), 0.0)
     sign = np.where(np.abs(sign) == 1.0, sign, 0.0)
     np.fill_diagonal(sign, 0.0)
     return sign
-
-
-def scale_weights(item_ids: Sequence[object], scales: dict[str, pd.Series]) -> np.ndarray:
-    """Items × scales matrix of keys (±1; 0 where an item is not in a scale), rows in ``item_ids`` order."""
-    position = {item: i for i, item in enumerate(item_ids)}
-    weights = np.zeros((len(position), len(scales)))
-    for j, keys in enumerate(scales.values()):
-        weights[[position[item] for item in keys.index], j] = keys.to_numpy(dtype=float)
-    return weights
 
 
 def scale_predictions(item_r: pd.DataFrame, memberships: pd.DataFrame, within_shift: float = 0.0,
@@ -176,7 +167,7 @@ def scale_predictions(item_r: pd.DataFrame, memberships: pd.DataFrame, within_sh
         raise InputError("no scales: give each item a scale")
     if within_shift:
         ids = list(item_r.index)
-        item_r = pd.DataFrame(shift_within_scales(item_r.to_numpy(dtype=float), scale_weights(ids, scales),
+        item_r = pd.DataFrame(shift_within_scales(item_r.to_numpy(dtype=float), key_weights(scales, ids),
                                                   within_shift), index=item_r.index, columns=item_r.columns)
     reliability = []
     for name, keys in scales.items():

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from traitlens.analysis.assignment import rank_constructs
-from traitlens.analysis.correlations import scale_weights, shift_within_scales
+from traitlens.analysis.correlations import shift_within_scales
 from traitlens.constructs.bigfive import canonical_factor
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.datasets import default_data_dir
@@ -56,7 +56,7 @@ from traitlens.evaluation.metrics import (
     scale_jackknife_replicates,
 )
 from traitlens.provenance import make_provenance
-from traitlens.psychometrics import scale_alphas_from_items, scale_correlations_from_items
+from traitlens.psychometrics import key_weights, scale_alphas_from_items, scale_correlations_from_items
 from traitlens.training.scale_prior import load_scale_prior
 
 RESULT_COLUMNS = ["suite", "method", "model", "metric", "value", "ci_low", "ci_high", "n"]
@@ -219,7 +219,7 @@ def _matrix_from_pairs(pairs: pd.DataFrame, ids: list[str], column: str) -> np.n
 
 def _scale_weights(data: SuiteData) -> np.ndarray:
     """Items × scales matrix of the suite's keys (±1; 0 where an item is not in a scale)."""
-    return scale_weights(data.items, data.scales)
+    return key_weights(data.scales, data.items)
 
 
 def _with_prior(pred: np.ndarray, weights: np.ndarray, encoder: object, method: str,
