@@ -113,6 +113,41 @@ def test_paste_run_heatmap_download(server, browser, tmp_path):
     page.close()
 
 
+def _reliability(page) -> dict[str, float]:
+    """The page's reliability table: scale -> alpha (waits for a finished run)."""
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Done')", timeout=120_000)
+    assert page.locator("#reliability-table").is_visible()
+    head = page.locator("#reliability-table thead th").all_inner_texts()
+    rows = [r.locator("td").all_inner_texts() for r in page.locator("#reliability-table tbody tr").all()]
+    return {row[head.index("scale")]: float(row[head.index("alpha")]) for row in rows}
+
+
+def test_predicted_scales_show_reliability_and_the_prior_switch(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.get_by_label("Analysis").select_option("predict-scales")
+    page.get_by_label("Inventory", exact=False).select_option("bfi")
+    page.get_by_role("button", name="Run").click()
+    with_prior = _reliability(page)
+    assert len(with_prior) == 5  # the BFI's five scales
+    provenance = json.loads(page.locator("#provenance").text_content())
+    assert provenance["within_scale_shift"] > 0
+    page.get_by_label("Within-scale prior", exact=False).uncheck()
+    page.evaluate("document.getElementById('status').textContent = ''")
+    page.get_by_role("button", name="Run").click()
+    without = _reliability(page)
+    assert json.loads(page.locator("#provenance").text_content())["within_scale_shift"] == 0
+    assert without.keys() == with_prior.keys()
+    # the prior raises the keyed correlations of scale-mates, so every alpha
+    assert all(without[s] < with_prior[s] for s in with_prior)
+    page.get_by_label("Analysis").select_option("profile")
+    page.get_by_label("Texts, one per line", exact=False).fill("I like to work hard.")
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('Done')", timeout=60_000)
+    assert page.locator("#reliability-wrap").is_hidden()  # only for predicted scales
+    page.close()
+
+
 def test_an_error_is_shown_not_thrown(server, browser):
     page = browser.new_page()
     page.goto(server + "/")

@@ -109,7 +109,8 @@ async function run(event) {
       matrix = wide(envelope.results, "item");
       profileLike = false;
     } else {
-      envelope = await post("/api/predict-scales", {items: $("inventory").value, model});
+      envelope = await post("/api/predict-scales",
+                            {items: $("inventory").value, model, scale_prior: $("scale-prior").checked});
       matrix = symmetric(envelope.scales, "scale_a", "scale_b", "r");
       profileLike = false;
     }
@@ -129,6 +130,9 @@ function show(analysis, envelope, matrix, profileLike) {
   $("results-title").textContent = "Results: " + analysis;
   $("provenance").textContent = JSON.stringify(envelope.provenance, null, 1);
   drawTable(envelope.results);
+  const reliability = analysis === "predict-scales" ? envelope.reliability || [] : [];
+  $("reliability-wrap").hidden = reliability.length === 0;
+  fillTable($("reliability-table"), reliability, false);
   drawHeatmap(matrix, analysis);
   $("profile-figure").hidden = !profileLike;
   $("map-figure").hidden = !profileLike || matrix.rows.length < 3;
@@ -138,14 +142,17 @@ function show(analysis, envelope, matrix, profileLike) {
 }
 
 function drawTable(results) {
-  const table = $("results-table");
+  fillTable($("results-table"), results, canExplain() && current && explainKind(current.analysis) === "profile");
+}
+
+// The rows (at most TABLE_ROWS) of a result table; `why`: a "Why?" button per row (profile scores).
+function fillTable(table, results, why) {
   const head = table.tHead, body = table.tBodies[0];
   head.replaceChildren(); body.replaceChildren();
   if (!results.length) return;
   const columns = Object.keys(results[0]);
   const tr = head.insertRow();
   for (const c of columns) { const th = document.createElement("th"); th.scope = "col"; th.textContent = c; tr.append(th); }
-  const why = canExplain() && current && explainKind(current.analysis) === "profile";
   if (why) { const th = document.createElement("th"); th.scope = "col"; th.textContent = "explain"; tr.append(th); }
   for (const row of results.slice(0, TABLE_ROWS)) {
     const line = body.insertRow();
