@@ -290,7 +290,8 @@ def test_real_model_items_and_scales(runner, tmp_path):
     meta = json.loads((tmp_path / "p.csv.meta.json").read_text())
     # the default (auto) is the shipped ensemble of adapters + their heads: provenance names every adapted model
     assert meta["provenance"]["method"] == "tuned"
-    names = ["all-MiniLM-L6-v2-traitlens", "all-MiniLM-L6-v2-traitlens-s1", "all-MiniLM-L6-v2-traitlens-s2"]
+    names = ["all-MiniLM-L6-v2-traitlens", "all-MiniLM-L6-v2-traitlens-distill", "all-MiniLM-L6-v2-traitlens-s1",
+             "all-MiniLM-L6-v2-traitlens-s2"]
     model = meta["provenance"]["model"]
     assert model["id"] == "sentence-transformers/all-MiniLM-L6-v2+" + ",".join(names)
     assert [a["name"] for a in meta["provenance"]["adapter"]] == names

@@ -200,8 +200,8 @@ def test_the_shipped_adapters_fit_the_bundled_model_and_have_cards():
 
     base = SentenceTransformerEncoder()
     members = shipped_adapters_for(base.fingerprint)
-    assert len(members) == 3 and shipped_adapter_for(base.fingerprint) == members[0]  # the ensemble, first named
-    assert sum(p.stat().st_size for p in members) < 4_000_000
+    assert len(members) == 4 and shipped_adapter_for(base.fingerprint) == members[0]  # the ensemble, first named
+    assert sum(p.stat().st_size for p in members) < 6_000_000
     card = members[0].with_suffix(".md").read_text()
     for words in ("Leave-one-dataset-out", "licence", "acceptance holdout", "ensemble"):
         assert words in card, words
@@ -225,6 +225,10 @@ def test_every_shipped_adapter_has_a_card_and_a_head_and_members_name_their_ense
         first, _, seed = name.rpartition("-s")
         if first in adapters and seed.isdigit():  # another seed of a shipped adapter: an ensemble member
             assert f"`{first}" in card and "seed" in card and "ensemble" in card, name
+        first, _, kind = name.rpartition("-")
+        if first in adapters and kind == "distill":  # a distilled member: names its ensemble and its teacher
+            assert f"`{first}`" in card and "ensemble" in card and "teacher" in card, name
+            assert f"`{name}.npz`" in adapters[first].with_suffix(".md").read_text()  # and the ensemble names it
 
 
 def test_tuned_averages_the_shipped_ensemble_and_records_every_member():
@@ -237,10 +241,10 @@ def test_tuned_averages_the_shipped_ensemble_and_records_every_member():
     members = shipped_adapters_for(base.fingerprint)
     singles = [item_correlations(texts, base, "tuned", adapter=str(m))[0] for m in members]
     np.testing.assert_allclose(matrix, np.mean(singles, axis=0), atol=1e-12)
-    assert provenance["ensemble"] == 3 and [a["name"] for a in provenance["adapter"]] == [m.stem for m in members]
+    assert provenance["ensemble"] == 4 and [a["name"] for a in provenance["adapter"]] == [m.stem for m in members]
     assert all(a["via"] == "head" for a in provenance["adapter"])  # each member has its own shipped head
     assert not np.allclose(singles[0], singles[1])  # the members differ: the mean is not one of them
-    with pytest.raises(InputError, match="2 heads for 3 adapters"):
+    with pytest.raises(InputError, match="2 heads for 4 adapters"):
         item_correlations(texts, base, "tuned", head=[None, None])
     with pytest.raises(InputError, match="empty list of adapters"):
         item_correlations(texts, base, "tuned", adapter=[])

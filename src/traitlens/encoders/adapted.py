@@ -391,12 +391,12 @@ class AdaptedEncoder(Encoder):
         return l2_normalize(vectors)
 
 
-@lru_cache(maxsize=6)
+@lru_cache(maxsize=7)
 def _load_merged(base_path: str, device: str, adapter_path: str, checksum: str, name: str) -> Any:
     """A fresh copy of the base model with the adapter merged (the base's own cached copy stays untouched).
 
-    Kept per process: six, the two shipped ensembles of three, so a server answering for both models
-    does not reload members in turn.
+    Kept per process: seven, the two shipped ensembles (four members for all-MiniLM-L6-v2, three for
+    all-mpnet-base-v2), so a server answering for both models does not reload members in turn.
     """
     from sentence_transformers import SentenceTransformer
 
