@@ -335,7 +335,8 @@ def _labelled_texts(texts: Iterable[str], ids: Sequence[object] | None) -> tuple
 #: Whether ``auto`` picks ``tuned`` where an adapter is shipped for the model: only where it beat ``head``
 #: leave-one-dataset-out (``benchmarks/results/adapter_sweep.json``). all-MiniLM-L6-v2's three-adapter
 #: ensemble, Bainbridge left out (418 items): item r .352 vs .251, sign agreement .739 vs .686, scale r .678
-#: vs .604; item r higher on four of five folds (adjectives: .449 vs .463), mean .440 vs .335.
+#: vs .604; item r higher on four of five folds (adjectives: .449 vs .463), mean .440 vs .335. With its
+#: distilled fourth member (``benchmarks/results/distill_adapter.json``): Bainbridge item r .395, mean .453.
 TUNED_BY_DEFAULT = True
 
 
@@ -383,14 +384,14 @@ def correlate(
         for the model, else ``profile``. ``tuned``: the model with its low-rank adapter, fine-tuned on
         observed item correlations of the shared data, merged in (:mod:`traitlens.encoders.adapted`), then
         the head shipped for the adapted model (``profile`` over its embeddings where there is none; a model
-        without an adapter raises ``InputError``); where several adapters are shipped for the model (three
-        seeds each), the mean of their predictions. ``head``: a small learned head over the items' profile
-        features, trained on observed item correlations of the shared data (shipped for all-MiniLM-L6-v2 and
-        all-mpnet-base-v2; another model raises ``InputError``; see :mod:`traitlens.training.head`; use the
-        built-in exemplars it was trained with, without ``data_dir``). ``profile``: cosine of the items'
-        bipolar contrast vectors over the 5 Big Five domains and 30 facets — signed, so an item and its
-        reversal correlate negatively. ``cosine``: raw cosine of the embeddings (the off-the-shelf
-        baseline). See :func:`traitlens.engine.item_correlations`.
+        without an adapter raises ``InputError``); where several adapters are shipped for the model (an
+        ensemble: four members for all-MiniLM-L6-v2, three for all-mpnet-base-v2), the mean of their
+        predictions. ``head``: a small learned head over the items' profile features, trained on observed item
+        correlations of the shared data (shipped for all-MiniLM-L6-v2 and all-mpnet-base-v2; another model
+        raises ``InputError``; see :mod:`traitlens.training.head`; use the built-in exemplars it was trained
+        with, without ``data_dir``). ``profile``: cosine of the items' bipolar contrast vectors over the 5 Big
+        Five domains and 30 facets — signed, so an item and its reversal correlate negatively. ``cosine``: raw
+        cosine of the embeddings (the off-the-shelf baseline). See :func:`traitlens.engine.item_correlations`.
     ids : sequence, optional
         Item ids (labels of rows and columns); default the texts, which must then be unique.
     tidy : bool
@@ -409,11 +410,11 @@ def correlate(
     Measured against observed item correlations, each dataset left out of training
     (``benchmarks/results/head_lodo.json``, all-MiniLM-L6-v2 / all-mpnet-base-v2), item r on the
     Bainbridge pilot (418 items of many instruments): ``head`` .25 / .45, ``profile`` .22 / .38,
-    ``cosine`` .12 / .19; ``tuned`` (MiniLM's three-adapter ensemble; adapters and heads trained without
-    Bainbridge, ``benchmarks/results/adapter_sweep.json``) .35 / mpnet's seed-0 adapter .59. On the
+    ``cosine`` .12 / .19; ``tuned`` (MiniLM's four-adapter ensemble; adapters and heads trained without
+    Bainbridge, ``benchmarks/results/distill_adapter.json``) .39 / mpnet's three-seed ensemble .61. On the
     acceptance holdout (``benchmarks/holdout.py``), ``tuned`` item r / sign agreement / scale r: MiniLM
-    .372 / .735 / .648, mpnet's three-seed ensemble .606 / .883 / .809 (SurveyBot3000 .570 / .822 / .826);
-    scale r through :func:`predict_scales`, with its within-scale prior: .628 and .803.
+    .379 / .739 / .652, mpnet .606 / .883 / .809 (SurveyBot3000 .570 / .822 / .826); scale r through
+    :func:`predict_scales`, with its within-scale prior: .632 and .803.
 
     Examples
     --------
