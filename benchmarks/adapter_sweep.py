@@ -480,27 +480,16 @@ def _score_suites(key: str, folders: list[Path], n_boot: int) -> None:
 
 def table(payload: dict) -> list[str]:
     """Item r / sign agreement / scale r of ``tuned`` per left-out suite and configuration or ensemble; mean item r."""
+    import finetune_shared as shared
+
     suites = [f.removeprefix("lodo-") for f in SCORED]
-    lines = ["| configuration | " + " | ".join(suites) + " | mean item r |", "|---" * (len(suites) + 2) + "|"]
     earlier = ROOT / "benchmarks" / "results" / "finetune_adapter.json"  # the adapter the ensemble replaced
     rows = {}
     if earlier.is_file():
         scores = json.loads(earlier.read_text()).get("scores", {})
         rows["r8-lr3e-4-b32, 500 steps on a CPU (replaced)"] = {
             suite: scores[suite]["base/tuned"]["rows"] for suite in suites if "base/tuned" in scores.get(suite, {})}
-    for config, scores in {**rows, **payload.get("scores", {})}.items():
-        cells, item_r = [], []
-        for suite in suites:
-            rows = {r["metric"]: r["value"] for r in scores.get(suite, [])}
-            if not rows:
-                cells.append("–")
-                continue
-            item_r.append(rows["item_r"])
-            cells.append(" / ".join(f"{rows[m]:.3f}" if rows.get(m) is not None else "–"
-                                    for m in ("item_r", "sign_agreement", "scale_r")))
-        mean = f"{np.mean(item_r):.3f}" if len(item_r) == len(suites) else "–"
-        lines.append(f"| {config} | " + " | ".join(cells) + f" | {mean} |")
-    return lines
+    return shared.fold_table({**rows, **payload.get("scores", {})}, suites, "configuration")
 
 
 def main() -> None:

@@ -187,19 +187,9 @@ def score(n_boot: int) -> None:
     print("\n".join(ensemble_table(results)))
 
 
-def _figure(rows: list[dict], metric: str) -> float:
-    return next((r["value"] for r in rows if r["metric"] == metric and r["method"] == "tuned"), float("nan"))
-
-
 def ensemble_table(results: dict) -> list[str]:
     """Markdown rows: item r / sign agreement / scale r per left-out suite and the mean item r, per ensemble."""
-    lines = ["| members | " + " | ".join(shared.FOLDS) + " | mean item r |", "|---|" + "---|" * (len(shared.FOLDS) + 1)]
-    for label, suites in results.get("ensembles", {}).items():
-        cells = [" / ".join(f"{_figure(suites[s], m):.3f}" for m in ("item_r", "sign_agreement", "scale_r"))
-                 for s in shared.FOLDS]
-        mean = float(np.mean([_figure(suites[s], "item_r") for s in shared.FOLDS]))
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {mean:.3f} |")
-    return lines
+    return shared.fold_table(results.get("ensembles", {}), list(shared.FOLDS), "members")
 
 
 def ship() -> None:

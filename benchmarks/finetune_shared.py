@@ -73,6 +73,28 @@ def rows(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+def fold_table(scores: dict[str, dict[str, list[dict]]], suites: list[str], label: str) -> list[str]:
+    """Markdown rows: ``tuned``'s item r / sign agreement / scale r per left-out suite, and the mean item r.
+
+    ``scores``: row label → suite → :func:`rows` of that run (a missing suite or figure shows as "–"; the
+    mean needs every suite).
+    """
+    lines = [f"| {label} | " + " | ".join(suites) + " | mean item r |", "|---" * (len(suites) + 2) + "|"]
+    for name, by_suite in scores.items():
+        cells, item_r = [], []
+        for suite in suites:
+            figures = {r["metric"]: r["value"] for r in by_suite.get(suite, [])}
+            if not figures:
+                cells.append("–")
+                continue
+            item_r.append(figures["item_r"])
+            cells.append(" / ".join(f"{figures[m]:.3f}" if figures.get(m) is not None else "–"
+                                    for m in ("item_r", "sign_agreement", "scale_r")))
+        mean = f"{sum(item_r) / len(item_r):.3f}" if len(item_r) == len(suites) else "–"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {mean} |")
+    return lines
+
+
 def harness(suite: str, model: str | Path | None, data_dir: Path, n_boot: int) -> dict[str, pd.DataFrame]:
     return {method: run_suite(suite, method, None if model is None else str(model), data_dir=data_dir, n_boot=n_boot,
                               seed=0, baselines=False).metrics for method in METHODS}
