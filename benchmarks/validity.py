@@ -141,9 +141,8 @@ def main() -> None:
     if "tuned" in set(frame["method"]):
         notes.append("`tuned` rows use the fold adapters (git-ignored, `.models/`) of each member of the shipped "
                      "predictor — all-MiniLM-L6-v2: the three seeds of `benchmarks/adapter_sweep.py` and the distilled "
-                     "member of `benchmarks/distill_adapter.py`, averaged (the distilled member has no fold that "
-                     "passes the leakage guard for the IPIP-NEO-300 facet suites, whose items its unlabelled texts "
-                     "include: three members there); "
+                     "member of `benchmarks/distill_adapter.py`, averaged (the facet suites' distilled fold, "
+                     "`--suite neo300-facets`, was taught without the IPIP-NEO-300 items and their rewordings); "
                      "all-mpnet-base-v2: `benchmarks/finetune_adapter.py --tag mpnet` and `--tag mpnet-s1 --seed 1`, "
                      "`--tag mpnet-s2 --seed 2`, averaged (every fold has the three seeds) — each trained without the "
                      "scored suite (the facet suites: fold "
