@@ -13,6 +13,10 @@ stronger model's ``tuned`` predictor can label pairs of items nobody answered. F
   on the fold's real pairs plus ``--pseudo`` sampled teacher-labelled pairs, for ``--minutes`` on this CPU;
 - a fold's student is scored by the harness's ``tuned`` on the suite, beside the ensemble's seed-0 adapter.
 
+``--suite neo300-facets`` trains the fold of the harness's IPIP-NEO-300 facet suites: every data set, with the
+IPIP-NEO-300 items (and rewordings) left out of the real pairs and of the unlabelled texts (teacher: mpnet's
+``lodo-neo300-facets``); it is scored on ``neo300-facet-r`` (facet correlations).
+
 ``--score`` scores, on every left-out suite, the three-seed ensemble alone and with the student as a fourth
 member (the harness averages one adapter per folder; ``--n-boot`` bootstrap replicates). ``--ship`` copies the
 ``all`` student into the package as ``all-MiniLM-L6-v2-traitlens-distill`` with its model card (the
@@ -29,8 +33,8 @@ Writes ``benchmarks/results/distill_adapter.json`` (one entry per suite, ``ensem
 ``.models/adapter-distill/{lodo-SUITE,all}`` (git-ignored; the harness's ``tuned`` searches that folder).
 
 Usage:
-    python benchmarks/distill_adapter.py [--suite bainbridge|all] [--pseudo 60000] [--minutes 14] [--seed 0]
-        [--max-steps 2000] [--teacher-seeds 1] [--tag TAG]
+    python benchmarks/distill_adapter.py [--suite bainbridge|...|neo300-facets|all] [--pseudo 60000] [--minutes 14]
+        [--seed 0] [--max-steps 2000] [--teacher-seeds 1] [--tag TAG]
     python benchmarks/distill_adapter.py --score [--n-boot 200]
     python benchmarks/distill_adapter.py --ship
 """
@@ -147,8 +151,8 @@ def train(args: argparse.Namespace) -> None:
     runs = () if suite == "all" else (
         ("student (real + pseudo pairs)", folder),
         ("ensemble seed 0 (real pairs only)", MODELS / "adapter-sweep" / "r16-lr3e-4-b64"))
-    for label, folder in runs:
-        frame = shared.score_tuned(SCORED_AS.get(suite, suite), [folder], None, data_dir, n_boot=200)
+    for label, member in runs:
+        frame = shared.score_tuned(SCORED_AS.get(suite, suite), [member], None, data_dir, n_boot=200)
         scores[label] = shared.rows(frame)
         values = frame.set_index("metric")["value"]
         LOG.info("%s: %s", label, ", ".join(f"{m} {values[m]:.3f}" for m in HEADLINE if m in values))
