@@ -28,6 +28,9 @@ One was tried on the Bainbridge fold: a teacher averaging mpnet's three seeds (`
 teacher-labelled pairs and up to 40 minutes (``--tag long --pseudo 150000 --minutes 40 --max-steps 5000``;
 early-stopped at step 1,700, 26 minutes): the student alone scored item r / sign agreement / scale r
 .453 / .810 / .705 against .446 / .802 / .711 for the shipped recipe — no gain worth retraining every fold.
+A second seed of the shipped recipe (``--seed 1 --tag s1``, same fold: alone .441 / .804 / .694) adds to the
+three seeds and the first student just what counting the first student twice does (item r .416 either way,
+.394 with one student): no diversity to gain from more student seeds.
 
 Writes ``benchmarks/results/distill_adapter.json`` (one entry per suite, ``ensembles``); the adapters go to
 ``.models/adapter-distill/{lodo-SUITE,all}`` (git-ignored; the harness's ``tuned`` searches that folder).
