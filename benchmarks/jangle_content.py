@@ -525,10 +525,11 @@ def markdown(out: dict[str, Any]) -> str:
                      "vectors) adds about .015 for either model, no more than centring on the collection gains "
                      "without labels, and leaves MiniLM below .90: not worth shipping a projection fitted to "
                      "these 450 scales.")
-    lines += ["", "Difference rule (δ = .20, engine, reference centring), recall of the 212 / flagged: " + "; ".join(
+    lines += ["", "Difference rule (δ = .20, engine, reference centring, labels centred as `traitlens.jingle_jangle` "
+              "does with it), recall of the 212 / flagged: " + "; ".join(
         f"{m}: " + ", ".join(f"{k} {v['recall']:.3f} / {v['flagged']:.4f}"
                              for k, v in out["models"][m]["difference_rule"].items()) for m in models)
-        + ". Pairwise means are smaller than label cosines, so a fixed δ hardly ever fires: "
+        + ". Pairwise means are smaller than the cosines of single labels, so a fixed δ seldom reaches the jangles: "
         "`traitlens.jingle_jangle` uses `mean` content with the difference rule (`content=\"auto\"`)."]
     lines += ["", "Engine check (max |engine − this script| over all pairs): " + "; ".join(
         f"{m}: " + ", ".join(f"{k} {v:.1e}" for k, v in out["models"][m]["engine_check"].items()) for m in models), ""]
@@ -568,7 +569,7 @@ def main() -> None:
                                 "crossfit": crossfit_probe(s, x, reference)}
         # difference-rule figures of the old and new default through the engine
         for content in ("mean", "pairwise"):
-            sim, _ = scale_similarity(s["collection"], encoder, content=content)
+            sim, _ = scale_similarity(s["collection"], encoder, content=content, center_labels=True)
             pairs, _ = classify_pairs(sim, "difference")
             jangle = (pairs["type"] == "jangle").to_numpy()
             out["models"][model].setdefault("difference_rule", {})[content] = {

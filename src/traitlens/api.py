@@ -594,7 +594,10 @@ def jingle_jangle(
         Key-signed content (item vectors times their keys) instead of keying-free content.
     center : {"reference", "collection", "none"}
         Item vectors are centred on the mean embedding of the built-in inventories' items (default),
-        of the collection's items, or not at all (Wulff & Mata's raw means).
+        of the collection's items, or not at all (Wulff & Mata's raw means). With the difference rule
+        label vectors are centred too, on the mean of the built-in inventories' scale labels (unless
+        ``none``), so that both similarities are on one scale (see
+        :func:`traitlens.engine.scale_similarity`).
     definitions : bool
         Embed ``"label: definition"`` instead of the label alone.
     content_percentile, label_percentile, jingle_percentile, difference
@@ -633,7 +636,7 @@ def jingle_jangle(
     collection = load_scales(scales)
     encoder = load_encoder(model, cache=cache)
     sim, provenance = scale_similarity(collection, encoder, signed=signed, center=center, definitions=definitions,
-                                       content=content)
+                                       content=content, center_labels=rule == "difference")
     pairs, cuts = classify_pairs(sim, rule, **parameters)
     counts = pairs["type"].value_counts()
     if not all_pairs:

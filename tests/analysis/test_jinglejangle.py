@@ -143,7 +143,8 @@ def test_api_jingle_jangle_relabel_and_map(fake_encoder):
     record = pairs.attrs["provenance"]
     assert record["thresholds"]["rule"] == "percentile" and record["scales"]["n_scales"] == 5
     assert record["content"] == {"method": "pairwise", "signed": False, "center": "reference",
-                                 "n_reference": record["content"]["n_reference"], "definitions": False}
+                                 "n_reference": record["content"]["n_reference"], "definitions": False,
+                                 "labels_centred_on": 0}  # the percentile rule keeps raw label cosines
     same = pairs[(pairs["scale_a"] == "a") & (pairs["scale_b"] == "e")]
     assert same["label_similarity"].iloc[0] == 1.0
     flagged = jingle_jangle(frame, fake_encoder)
@@ -200,6 +201,31 @@ def test_api_content_methods_match_numpy(fake_encoder):
         jingle_jangle(frame, fake_encoder, content="max")
 
 
+def test_api_difference_rule_centres_labels_on_the_reference_labels(fake_encoder):
+    """With the difference rule, label cosines after subtracting the mean of the built-in inventories' labels."""
+    import pandas as pd
+
+    from traitlens.api import jingle_jangle
+    from traitlens.constructs.scales import reference_labels
+
+    frame = pd.DataFrame(SCALE_ROWS, columns=["scale", "label", "text", "key"])
+    centre = np.asarray(fake_encoder.encode(reference_labels()), dtype=np.float64).mean(axis=0)
+    vectors = {label: np.asarray(fake_encoder.encode([label]), dtype=np.float64)[0]
+               for label in ("Anx", "Worry", "Order", "Tidy")}
+
+    def cosine(a: np.ndarray, b: np.ndarray) -> float:
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    for rule, center, shift in (("difference", "reference", centre), ("difference", "collection", centre),
+                                ("difference", "none", 0.0), ("percentile", "reference", 0.0)):
+        pairs = jingle_jangle(frame, fake_encoder, rule=rule, center=center, all_pairs=True)
+        assert pairs.attrs["provenance"]["content"]["labels_centred_on"] == (
+            len(reference_labels()) if np.any(shift) else 0)
+        for row in pairs[pairs["label_a"] != pairs["label_b"]].itertuples():
+            expected = cosine(vectors[row.label_a] - shift, vectors[row.label_b] - shift)
+            assert row.label_similarity == pytest.approx(expected, abs=1e-6), (rule, center)
+
+
 @pytest.mark.parametrize(("rule", "expected"), [("percentile", "pairwise"), ("difference", "mean")])
 def test_api_auto_content_follows_the_rule(fake_encoder, rule, expected):
     import pandas as pd
@@ -211,3 +237,32 @@ def test_api_auto_content_follows_the_rule(fake_encoder, rule, expected):
     given = jingle_jangle(frame, fake_encoder, rule=rule, all_pairs=True, content=expected)
     assert auto.attrs["provenance"]["content"]["method"] == expected
     np.testing.assert_allclose(auto["content_similarity"], given["content_similarity"])
+
+
+def test_difference_rule_with_the_real_model_flags_few_jingles(real_encoder):
+    """Centred labels and centred content on one scale: the difference rule does not call most pairs jingles.
+
+    With raw label cosines (unrelated construct names at about .25) against centred content, δ = .20
+    called over half of all pairs of a large collection jingles, e.g. "Callousness" vs "Interest in
+    Home-Making"; on the SPI-135's 32 scales it now flags under a tenth, and unrelated labels sit near 0.
+    """
+    from traitlens.api import jingle_jangle
+
+    pairs = jingle_jangle("spi135", real_encoder, rule="difference", all_pairs=True)
+    different = pairs[pairs["label_a"] != pairs["label_b"]]
+    assert (different["type"] == "jingle").mean() < 0.10
+    assert abs(different["label_similarity"].median()) < 0.1
+    small = jingle_jangle(pd_frame([("a", "Loneliness", "I often feel lonely."),
+                                    ("a", "Loneliness", "I feel left out."),
+                                    ("b", "Worry", "I worry about many things."),
+                                    ("b", "Worry", "My worries overwhelm me."),
+                                    ("c", "Curiosity", "I love to learn new things."),
+                                    ("c", "Curiosity", "I enjoy exploring ideas.")]),
+                          real_encoder, rule="difference", all_pairs=True)
+    assert (small["type"] == "none").all(), small
+
+
+def pd_frame(rows: list[tuple[str, str, str]]):
+    import pandas as pd
+
+    return pd.DataFrame(rows, columns=["scale", "label", "text"])

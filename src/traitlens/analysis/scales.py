@@ -190,7 +190,7 @@ def content_similarity(item_vectors: np.ndarray, weights: np.ndarray, center: np
 
 def scale_similarity(scales: list[str], labels: list[str], item_vectors: np.ndarray, weights: np.ndarray,
                      label_vectors: np.ndarray, center: np.ndarray | None = None,
-                     method: str = "pairwise") -> ScaleSimilarity:
+                     method: str = "pairwise", *, label_center: np.ndarray | None = None) -> ScaleSimilarity:
     """Scale × scale content and label similarity.
 
     Parameters
@@ -203,9 +203,12 @@ def scale_similarity(scales: list[str], labels: list[str], item_vectors: np.ndar
     label_vectors : (S, d) array
         The embedding of each scale's label (or label + definition).
     center : (d,) array, optional
-        Reference mean subtracted from item vectors (not from labels).
+        Reference mean subtracted from item vectors.
     method : {"pairwise", "mean"}
         Content similarity (:func:`content_similarity`).
+    label_center : (d,) array, optional
+        Reference mean subtracted from label vectors (a mean of other labels), which puts label
+        similarity on the scale of centred content similarity.
 
     Returns
     -------
@@ -213,6 +216,8 @@ def scale_similarity(scales: list[str], labels: list[str], item_vectors: np.ndar
     """
     content, vectors = content_similarity(item_vectors, weights, center, method)
     lv = np.asarray(label_vectors, dtype=np.float64)
+    if label_center is not None:
+        lv = lv - np.asarray(label_center, dtype=np.float64)
     lv = lv / np.where(np.linalg.norm(lv, axis=1, keepdims=True) == 0, 1, np.linalg.norm(lv, axis=1, keepdims=True))
     label = cosine_matrix(lv, lv)
     same = np.equal.outer(np.asarray(labels, dtype=object), np.asarray(labels, dtype=object))

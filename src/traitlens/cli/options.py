@@ -368,7 +368,8 @@ RuleOpt = Annotated[JingleJangleRule, typer.Option("--rule", help="percentile (W
 SignedOpt = Annotated[bool, typer.Option("--signed", help="Key-signed scale content (items times keys).")]
 CenterOpt = Annotated[ContentCenter, typer.Option("--center", help="Centre item vectors on the built-in "
                                                                    "inventories' mean (reference), the collection's "
-                                                                   "mean, or none.")]
+                                                                   "mean, or none (with the difference rule, "
+                                                                   "labels on the built-in inventories' labels).")]
 class ContentMethod(enum.StrEnum):
     """Content similarity of two scales (see traitlens.analysis.scales.content_similarity)."""
 

@@ -134,6 +134,21 @@ def reference_texts() -> list[str]:
     return list(texts)
 
 
+def reference_labels() -> list[str]:
+    """Unique scale labels of every built-in inventory: the reference whose mean embedding centres label vectors.
+
+    Centring labels as item vectors are centred (:func:`reference_texts`) puts label similarity on the
+    scale of content similarity: raw label cosines share a large common component (unrelated construct
+    names sit at about .25 with all-MiniLM-L6-v2), centred ones spread around 0 as centred content does.
+    """
+    from traitlens.constructs.inventory import builtin_inventories, load_inventory
+
+    labels: dict[str, None] = {}
+    for name in builtin_inventories():
+        labels.update(dict.fromkeys(load_inventory(name).frame["scale"].astype(str)))
+    return list(labels)
+
+
 ScaleSource = ScaleCollection | pd.DataFrame | str | Path
 
 
