@@ -500,6 +500,14 @@ def test_factors_reads_an_item_file_without_keys_or_scales(run, loads, tmp_path)
     envelope = json.loads(got.stdout)
     assert envelope["provenance"]["signs"] == "inferred keys"
     assert {r["item"] for r in envelope["results"]} == {f"i{n}" for n in range(6)}
+    keyed = tmp_path / "keyed.csv"  # scales and keys but no ids: the texts are the ids
+    keyed.write_text("text,scale,key\n" + "".join(f"{t},{'EN'[n // 3]},{'-1' if n in (1, 4) else '1'}\n"
+                                                   for n, t in enumerate(texts)))
+    got = run("factors", "--file", str(keyed), "--n-factors", "2", "--format", "json")
+    assert got.exit_code == 0, got.stderr
+    envelope = json.loads(got.stdout)
+    assert envelope["provenance"]["signs"] == "keys"
+    assert {r["item"] for r in envelope["results"]} == set(texts)
     bare = tmp_path / "texts.csv"
     bare.write_text("text\n" + "".join(f"{t}\n" for t in texts))
     textonly = run("factors", "--file", str(bare), "--n-factors", "2", "--format", "json")

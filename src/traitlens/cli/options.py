@@ -360,6 +360,9 @@ class ContentCenter(enum.StrEnum):
 ScalesFileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Scales table (.csv/.tsv: columns scale, "
                                                                         "label, text [, key, inventory, definition, "
                                                                         "item]; or .yaml).")]
+ItemsFileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Items table (.csv/.tsv: column text [, "
+                                                                       "item, scale, key]; the texts are the ids "
+                                                                       "without item) or an inventory file.")]
 ScalesInventoryOpt = Annotated[str | None, typer.Option("--inventory", help="Built-in inventory name or inventory "
                                                                            "file instead of --file.")]
 AllPairsOpt = Annotated[bool, typer.Option("--all", help="Write every scale pair, not only the flagged ones.")]

@@ -35,6 +35,7 @@ from traitlens.cli.options import (
     FactorMethodOpt,
     FigureOutOpt,
     InferKeysOpt,
+    ItemsFileOpt,
     JingleJangleRule,
     JinglePercentileOpt,
     KeysOpt,
@@ -129,7 +130,7 @@ def jingle_jangle_cmd(
 @with_groups
 def factors_cmd(
     *,
-    file: ScalesFileOpt = None,
+    file: ItemsFileOpt = None,
     inventory: ScalesInventoryOpt = None,
     n_factors: NFactorsOpt = "auto",
     method: FactorMethodOpt = "auto",

@@ -255,9 +255,10 @@ def _from_yaml(path: Path) -> tuple[pd.DataFrame, list[int]]:
 def read_item_table(path: str | Path) -> pd.DataFrame | None:
     """A CSV/TSV of items that is not an inventory: ``text`` and optionally ``item``, ``scale``, ``key``.
 
-    For analyses of item texts (:func:`traitlens.factors`) where an inventory file would demand keys.
-    Returns None when ``path`` is not such a file (not a CSV/TSV, or it has both ``scale`` and
-    ``key``: an inventory, for the inventory loader to validate). Keys are read as in a scales table
+    For analyses of item texts (:func:`traitlens.factors`) where an inventory file would demand keys
+    and ids. Returns None when ``path`` is not such a file (not a CSV/TSV, or it has ``item``,
+    ``scale`` and ``key``: an inventory, for the inventory loader to validate); without ``item`` the
+    texts are the ids. Keys are read as in a scales table
     (+1, -1; empty or 0 = unknown). A blank text or scale, or another key, is an error naming the
     line and column.
     """
@@ -267,7 +268,7 @@ def read_item_table(path: str | Path) -> pd.DataFrame | None:
     if path.suffix.lower() not in (".csv", ".tsv", ".tab") or not path.is_file():
         return None
     table = read_delimited(path)
-    if {"scale", "key"} <= set(table.header):
+    if {"item", "scale", "key"} <= set(table.header):
         return None
     table.require("text")
     if not table.rows:
