@@ -233,7 +233,7 @@ def scale_similarity(collection: Any, encoder: Encoder, *, signed: bool = False,
     the scale of centred content, which a rule comparing their levels needs — with all-MiniLM-L6-v2 on
     the 450 scales of ``wulff_ipip_scales``: cosine of mean item vectors 10th/50th/90th percentiles
     -.13/.02/.24, centred labels -.13/.00/.15, raw labels .12/.25/.39 (the difference rule of
-    :mod:`traitlens.analysis.jinglejangle`; :func:`traitlens.api.jingle_jangle` switches it on with
+    :mod:`traitlens.analysis.jinglejangle`; the public ``jingle_jangle`` switches it on with
     that rule). Rules on ranks (percentile) keep the raw label cosines.
     """
     from traitlens.analysis.scales import CONTENT_METHODS

@@ -16,10 +16,9 @@ content similarity :math:`c_{ab}` and the label similarity :math:`l_{ab}` of eve
     default :math:`\delta = 0.20`. A fixed :math:`\delta` assumes content and label similarity on
     one scale: use the cosine of mean vectors (``content="mean"``), not the pairwise mean
     (:mod:`traitlens.analysis.scales`), whose values are smaller, and centre the labels as the items
-    are (``center_labels`` of :func:`traitlens.engine.scale_similarity`, which
-    :func:`traitlens.api.jingle_jangle` sets with this rule: raw label cosines of unrelated construct
-    names are about .25, so against centred content most pairs would be jingles); the percentile rule
-    uses ranks and takes either.
+    are (``center_labels`` of the engine's ``scale_similarity``, which the public ``jingle_jangle``
+    sets with this rule: raw label cosines of unrelated construct names are about .25, so against
+    centred content most pairs would be jingles); the percentile rule uses ranks and takes either.
 
 A pair with identical labels is never a jangle.
 

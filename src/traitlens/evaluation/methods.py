@@ -249,7 +249,7 @@ ADAPTER_DIR_ENV = "TRAITLENS_ADAPTER_DIR"
 #: (``benchmarks/adapter_sweep.py``) and its distilled fourth member (``benchmarks/distill_adapter.py``),
 #: and the three seeds of all-mpnet-base-v2's (``finetune_adapter.py --tag mpnet``, ``--tag mpnet-s1
 #: --seed 1``, ``--tag mpnet-s2 --seed 2``); a folder without a fold for the scored suite adds no member
-#: there (the distilled member has none for the IPIP-NEO-300 facets).
+#: there (the distilled member's facet fold is ``--suite neo300-facets``, taught without the IPIP-NEO-300 items).
 DEFAULT_ADAPTER_DIRS = ("adapter-sweep/r16-lr3e-4-b64", "adapter-sweep/r16-lr3e-4-b64-s1",
                         "adapter-sweep/r16-lr3e-4-b64-s2", "adapter-distill", "finetune-adapter-mpnet",
                         "finetune-adapter-mpnet-s1", "finetune-adapter-mpnet-s2")
