@@ -262,7 +262,7 @@ def run_file(path: str | Path, out: str | Path, analysis: str = "profile", *, co
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from traitlens.io.tables import PARQUET_META_KEY, check_writable
+    from traitlens.io.tables import PARQUET_META_KEY, check_writable, json_ready
 
     path, out = Path(path), Path(out).expanduser()
     check_writable(out)
@@ -288,7 +288,7 @@ def run_file(path: str | Path, out: str | Path, analysis: str = "profile", *, co
             table = table.replace_schema_metadata(None)
             if writer is None:
                 schema = table.schema
-                meta = {PARQUET_META_KEY: json.dumps(provenance, ensure_ascii=False).encode()}
+                meta = {PARQUET_META_KEY: json.dumps(json_ready(provenance), ensure_ascii=False).encode()}
                 writer = pq.ParquetWriter(tmp, schema.with_metadata(meta))
             writer.write_table(table.cast(schema))
             rows += table.num_rows

@@ -42,7 +42,7 @@ import pandas as pd
 
 from traitlens.encoders.base import Encoder
 from traitlens.errors import InputError
-from traitlens.io.tables import PARQUET_META_KEY, check_writable
+from traitlens.io.tables import PARQUET_META_KEY, check_writable, json_ready
 from traitlens.io.texts import SUPPORTED_SUFFIXES, json_line_text, pick_text_column, prepare_texts
 
 #: Texts per chunk: about 20 s of int8 work, a few hundred MB of output rows at 30 constructs.
@@ -246,7 +246,7 @@ def _write_part(frame: pd.DataFrame, path: Path, meta: dict[str, Any]) -> None:
 
     data = frame.reset_index() if frame.index.name is not None else frame
     table = pa.Table.from_pandas(data, preserve_index=False)
-    table = table.replace_schema_metadata({PARQUET_META_KEY: json.dumps(meta, ensure_ascii=False).encode()})
+    table = table.replace_schema_metadata({PARQUET_META_KEY: json.dumps(json_ready(meta), ensure_ascii=False).encode()})
     tmp = path.with_name(f".{path.name}.tmp")
     pq.write_table(table, tmp)
     os.replace(tmp, path)
@@ -264,7 +264,7 @@ def _merge(folder: Path, n_chunks: int, out: Path, streaming: dict[str, Any]) ->
     schema = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
     first = json.loads(schemas[0].metadata[PARQUET_META_KEY])
     provenance = {**first.get("provenance", {}), "streaming": streaming}
-    schema = schema.with_metadata({PARQUET_META_KEY: json.dumps(provenance, ensure_ascii=False).encode()})
+    schema = schema.with_metadata({PARQUET_META_KEY: json.dumps(json_ready(provenance), ensure_ascii=False).encode()})
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     rows = 0
     try:

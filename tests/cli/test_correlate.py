@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 
 import pandas as pd
@@ -175,7 +176,7 @@ def test_large_tables_print_as_plain_text(run, loads, items, monkeypatch):
 
 
 @pytest.mark.parametrize(("more", "message"), [
-    (["-F", "csv"], "csv output of several tables (pairs, scales, reliability) needs files"),
+    (["-F", "csv"], "csv output of several tables (the main one, scales, reliability) needs files"),
     (["-F", "parquet"], "parquet output is binary: give a file with --out"),
 ])
 def test_tables_that_need_files_fail_before_any_work(runner, loads, items, more, message):
@@ -189,6 +190,16 @@ def test_an_unwritable_companion_fails_before_any_work(runner, loads, items, tmp
     result = runner.invoke(app, scale_args(items, "-o", str(tmp_path / "pairs.csv")))
     assert result.exit_code == 1 and "pairs.scales.csv: output path is a folder" in result.stderr
     assert loads == [] and not (tmp_path / "pairs.csv").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_several_tables_to_a_pipe_fail_before_any_work(runner, loads, items, tmp_path, fmt):
+    """The companions of a FIFO (or /dev/null) would be regular files beside it (``/dev/null.scales``)."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, scale_args(items, "-F", fmt, "-o", str(fifo)))
+    assert result.exit_code == 1 and f"{fifo} is a device or pipe: {fmt} output of several tables" in result.stderr
+    assert loads == [] and sorted(p.name for p in tmp_path.iterdir()) == sorted(["pipe", items.name])
 
 
 BAD_FILES = {

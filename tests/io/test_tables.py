@@ -46,6 +46,26 @@ def test_write_formats_with_provenance(tmp_path):
     assert to_json_envelope(frame.set_index("sentence"), prov)["results"][0]["sentence"] == "a # b"
 
 
+def test_provenance_with_nan_is_strict_json_in_every_format(tmp_path):
+    """A provenance figure that is undefined (a silhouette of one cluster) is null, never a bare NaN."""
+    import numpy as np
+
+    frame = pd.DataFrame({"a": [1.0]})
+    prov = {"silhouette": float("nan"), "grid": [np.float64("inf"), np.int64(3)], "n": {"k": np.float32(0.5)}}
+    strict = {"silhouette": None, "grid": [None, 3], "n": {"k": 0.5}}
+
+    def no_nan(token):
+        raise AssertionError(f"not strict JSON: {token}")
+
+    write_table(frame, tmp_path / "t.json", provenance=prov)
+    assert json.loads((tmp_path / "t.json").read_text(), parse_constant=no_nan)["provenance"] == strict
+    write_table(frame, tmp_path / "t.csv", provenance=prov)
+    assert json.loads((tmp_path / "t.csv.meta.json").read_text(), parse_constant=no_nan)["provenance"] == strict
+    write_table(frame, tmp_path / "t.parquet", provenance=prov)
+    assert read_parquet_provenance(tmp_path / "t.parquet") == strict
+    assert prov["silhouette"] != prov["silhouette"]  # the caller's provenance is left as it was
+
+
 def test_write_errors(tmp_path):
     frame = pd.DataFrame({"a": [1]})
     with pytest.raises(InputError, match="cannot tell the format"):

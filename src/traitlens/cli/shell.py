@@ -27,6 +27,7 @@ from traitlens.io.tables import (
     check_writable,
     format_from_suffix,
     is_stdout,
+    output_kind,
     render,
     sidecar_path,
     to_json_envelope,
@@ -260,9 +261,13 @@ def check_outputs(fmt: str, out: Path | None, plot: Path | None, companions: Seq
     if out is None and fmt == "parquet":
         raise TraitlensError("parquet output is binary: give a file with --out")
     if out is None and fmt == "csv" and companions:
-        raise TraitlensError(f"csv output of several tables (pairs, {', '.join(companions)}) needs files: give "
+        raise TraitlensError(f"csv output of several tables (the main one, {', '.join(companions)}) needs files: give "
                              "--out PATH.csv, or use --format json or table")
     files = [] if out is None else [out]
+    if out is not None and fmt in {"csv", "parquet"} and companions and output_kind(out) == "stream":
+        raise TraitlensError(f"{out} is a device or pipe: {fmt} output of several tables (the main one, "
+                             f"{', '.join(companions)}) writes each to a file of its own beside --out; give "
+                             f"--out PATH.{fmt} in a folder, or use --format json to send them all in one stream")
     if out is not None and fmt in {"csv", "parquet"}:
         files += [companion_path(out, name) for name in companions]
     if fmt == "csv":
@@ -311,7 +316,7 @@ def emit_tables(main: pd.DataFrame, companions: Mapping[str, pd.DataFrame], fmt:
         envelope = to_json_envelope(main, provenance)
         for name, frame in companions.items():
             envelope[name] = to_json_envelope(frame, {})["results"]
-        payload = (json.dumps(envelope, ensure_ascii=False, indent=1) + "\n").encode()
+        payload = (json.dumps(envelope, ensure_ascii=False, indent=1, allow_nan=False) + "\n").encode()
         if out is None:
             sys.stdout.write(payload.decode("utf-8"))
             stderr(provenance_line(provenance))

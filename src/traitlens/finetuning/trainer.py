@@ -47,6 +47,7 @@ from traitlens.errors import InputError, TraitlensError
 from traitlens.evaluation.leakage import exclude_overlaps, normalise_text
 from traitlens.finetuning.data import MIN_ITEMS, ItemSplit, check_pairs, exclude_items, split_items
 from traitlens.finetuning.negations import NEGATION_R, negation_pairs
+from traitlens.io.tables import json_ready
 
 __all__ = ["LOSSES", "TRAIN_EXTRA", "FinetuneResult", "FinetuneSettings", "check_training_extra", "finetune"]
 
@@ -702,13 +703,13 @@ def finetune(
         checksum = export_adapter(trainer.model, out / ADAPTER_FILE, base_id=base_id,
                                   base_fingerprint=base_fingerprint, rank=settings.lora_rank or 0,
                                   alpha=settings.alpha, name=out.name, dtype=settings.lora_dtype,
-                                  training=_jsonable(notes))
+                                  training=json_ready(notes))
         record["adapter"] = {**lora_record, "file": ADAPTER_FILE, "checksum": checksum,
                              "bytes": (out / ADAPTER_FILE).stat().st_size,
                              "fidelity": _adapter_fidelity(trainer.model, out / ADAPTER_FILE, base_path,
                                                            split.heldout)}
     _write_split(out / SPLIT_FILE, split)
-    (out / RECORD_FILE).write_text(json.dumps(_jsonable(record), indent=2) + "\n", encoding="utf-8")
+    (out / RECORD_FILE).write_text(json.dumps(json_ready(record), indent=2) + "\n", encoding="utf-8")
     from traitlens.finetuning.card import model_card
 
     (out / "README.md").write_text(model_card(record), encoding="utf-8")
@@ -780,16 +781,3 @@ def _write_split(path: Path, split: ItemSplit) -> None:
     rows = [(t, "train") for t in split.train_items] + [(t, "heldout") for t in split.heldout_items] + \
         [(t, "dropped (rewording of a held-out item)") for t in split.guard_dropped]
     pd.DataFrame(rows, columns=["text", "split"]).to_csv(path, index=False)
-
-
-def _jsonable(value: Any) -> Any:
-    """Plain JSON: floats that are NaN become null, numpy scalars plain numbers."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

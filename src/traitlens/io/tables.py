@@ -167,14 +167,21 @@ def wants_sidecar(path: str | Path) -> bool:
     return output_kind(path) == "file"
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if value is pd.NA or value is None:
+def json_ready(value: Any) -> Any:
+    """``value`` as plain JSON data (strict JSON has no NaN or infinity).
+
+    NaN and infinite floats become null, numpy scalars plain numbers, ``pd.NA`` null; dicts, lists
+    and tuples are converted throughout.
+    """
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is pd.NA:
         return None
     return value
 
@@ -182,8 +189,8 @@ def _jsonable(value: Any) -> Any:
 def to_json_envelope(frame: pd.DataFrame, provenance: dict[str, Any]) -> dict[str, Any]:
     """``{"provenance": ..., "results": [...]}`` with NaN as null; the index is kept if it is named."""
     data = frame.reset_index() if frame.index.name is not None else frame
-    records = [{str(k): _jsonable(v) for k, v in row.items()} for row in data.to_dict(orient="records")]
-    return {"provenance": provenance, "results": records}
+    records = [{str(k): json_ready(v) for k, v in row.items()} for row in data.to_dict(orient="records")]
+    return {"provenance": json_ready(provenance), "results": records}
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -213,7 +220,7 @@ def _parquet_bytes(frame: pd.DataFrame, provenance: dict[str, Any]) -> bytes:
     data = frame.reset_index() if frame.index.name is not None else frame
     table = pa.Table.from_pandas(data, preserve_index=False)
     meta = dict(table.schema.metadata or {})
-    meta[PARQUET_META_KEY] = json.dumps(provenance, ensure_ascii=False).encode()
+    meta[PARQUET_META_KEY] = json.dumps(json_ready(provenance), ensure_ascii=False).encode()
     buffer = io.BytesIO()
     pq.write_table(table.replace_schema_metadata(meta), buffer)
     return buffer.getvalue()
@@ -223,7 +230,8 @@ def render(frame: pd.DataFrame, fmt: str, provenance: dict[str, Any]) -> bytes:
     """Serialise ``frame`` in ``fmt`` (``csv``, ``json`` or ``parquet``)."""
     writers: dict[str, Callable[[], bytes]] = {
         "csv": lambda: _csv_bytes(frame),
-        "json": lambda: (json.dumps(to_json_envelope(frame, provenance), ensure_ascii=False, indent=1) + "\n").encode(),
+        "json": lambda: (json.dumps(to_json_envelope(frame, provenance), ensure_ascii=False, indent=1,
+                                    allow_nan=False) + "\n").encode(),
         "parquet": lambda: _parquet_bytes(frame, provenance),
     }
     if fmt not in writers:
@@ -270,8 +278,8 @@ def write_table(frame: pd.DataFrame, path: str | Path, fmt: str | None = None,
         write_csv(frame, digest)
         if sidecar:  # renamed into place just before the CSV, naming the digest of the data it describes
             with atomic_write(sidecar_path(path)) as meta:
-                meta.write((json.dumps({"provenance": provenance, "data": path.name, "sha256": digest.hexdigest()},
-                                       indent=1) + "\n").encode())
+                body = {"provenance": json_ready(provenance), "data": path.name, "sha256": digest.hexdigest()}
+                meta.write((json.dumps(body, indent=1) + "\n").encode())
     return path
 
 
