@@ -202,6 +202,22 @@ def test_several_tables_to_a_pipe_fail_before_any_work(runner, loads, items, tmp
     assert loads == [] and sorted(p.name for p in tmp_path.iterdir()) == sorted(["pipe", items.name])
 
 
+@pytest.mark.parametrize("name", ["items.csv", "link.csv", "items.reliability.csv"])
+def test_an_output_onto_the_input_file_fails_before_any_work(runner, loads, items, tmp_path, name):
+    """--out the item file itself, a link to it, or a companion path that is the input: the data would be lost."""
+    (tmp_path / "link.csv").symlink_to(items)
+    if name == "items.reliability.csv":
+        items = items.rename(tmp_path / name)
+        (tmp_path / "link.csv").unlink()
+        out = tmp_path / "items.csv"
+    else:
+        out = tmp_path / name
+    before = items.read_bytes()
+    result = runner.invoke(app, scale_args(items, "-o", str(out)))
+    assert result.exit_code == 1 and f"the output would replace the input file {items}" in result.stderr
+    assert loads == [] and items.read_bytes() == before
+
+
 BAD_FILES = {
     # name: (file, extra options, message after "{path}, ")
     "missing text column": ("id,item\nA,x\n", ["-c", "text", "--id-column", "id"], "line 1: missing column 'text'"),

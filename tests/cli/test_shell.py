@@ -100,3 +100,20 @@ def test_language_and_duplicate_warnings_once_per_command(run, loads, tmp_path):
 def test_by_facet_without_facets_says_so(run, loads):
     result = run("similarity", "I like parties", "--by", "facet")
     assert result.exit_code == 1 and "the taxonomy has no facets" in result.stderr
+
+
+def test_out_onto_the_text_file_fails_before_any_work(run, loads, tmp_path):
+    texts = tmp_path / "texts.csv"
+    texts.write_text("text\nI like parties\n")
+    result = run("similarity", "--file", str(texts), "--out", str(texts))
+    assert result.exit_code == 1 and "the output would replace the input file" in result.stderr
+    assert loads == [] and texts.read_text() == "text\nI like parties\n"
+    assert run("similarity", "--file", str(texts), "--out", str(tmp_path / "other.csv")).exit_code == 0
+
+
+def test_a_format_that_the_suffix_contradicts_is_written_with_a_warning(run, loads, tmp_path):
+    result = run("similarity", "I like parties", "--format", "json", "--out", str(tmp_path / "t.csv"))
+    assert result.exit_code == 0 and "t.csv: writing json (--format) to a file named as csv" in result.stderr
+    assert json.loads((tmp_path / "t.csv").read_text())["results"][0]["sentence"] == "I like parties"
+    quiet = run("similarity", "I like parties", "--format", "json", "--out", str(tmp_path / "t.json"))
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr

@@ -249,7 +249,7 @@ def correlate_cmd(
     companions = COMPANIONS if columns.scale_column is not None else ()
     with shell.reporting():
         fmt = shell.resolve_format(output)
-        shell.check_outputs(fmt, output.out, plot, companions)
+        shell.check_outputs(fmt, output.out, plot, companions, inputs=[source.file])
         if source.file is not None and delimited:
             items = read_item_table(source.file, source.column, columns)
         else:

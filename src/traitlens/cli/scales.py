@@ -113,7 +113,7 @@ def jingle_jangle_cmd(
     source = _source(file, inventory)
     with shell.reporting():
         fmt = shell.resolve_format(output)
-        shell.check_outputs(fmt, output.out, plot)
+        shell.check_outputs(fmt, output.out, plot, inputs=[file])
         encoder = shell.load_model(model, settings)
         pairs = jingle_jangle(source, encoder, rule=rule.value, all_pairs=True, signed=signed,
                               center=center.value, definitions=definitions, content_percentile=content_percentile,
@@ -148,7 +148,7 @@ def factors_cmd(
     count = _count(n_factors, "--n-factors", "factors")
     with shell.reporting():
         fmt = shell.resolve_format(output)
-        shell.check_outputs(fmt, output.out, None)
+        shell.check_outputs(fmt, output.out, None, inputs=[file])
         encoder = shell.load_model(model, settings)
         frame = factors(source, encoder, n_factors=count, method=method, rotation=rotation, use_keys=keys,
                          infer_keys="auto" if infer_keys is None else infer_keys)
@@ -183,7 +183,7 @@ def relabel_cmd(
                                  param_hint="--n-clusters")
     with shell.reporting():
         fmt = shell.resolve_format(output)
-        shell.check_outputs(fmt, output.out, None)
+        shell.check_outputs(fmt, output.out, None, inputs=[file])
         encoder = shell.load_model(model, settings)
         frame = relabel(source, encoder, method=method.value, n_clusters=count, center=center.value, seed=seed)
         shell.stderr(relabel_note(frame.attrs["provenance"]["relabel"]))
@@ -227,7 +227,7 @@ def short_form_cmd(
     source = _source(file, inventory)
     with shell.reporting():
         fmt = shell.resolve_format(output)
-        shell.check_outputs(fmt, output.out, None, SHORT_FORM_COMPANIONS)
+        shell.check_outputs(fmt, output.out, None, SHORT_FORM_COMPANIONS, inputs=[file])
         items = load_scales(source, min_scales=1) if file is not None else source
         encoder = shell.load_model(model, settings)
         table = short_form(items, encoder, k=k, method=method, duplicate_threshold=duplicate_threshold)
@@ -277,6 +277,7 @@ def map_cmd(
     with shell.reporting():
         if out.suffix.lower() not in FIGURE_SUFFIXES:
             raise InputError(f"--out must end in {', '.join(FIGURE_SUFFIXES)}", path=out)
+        shell.check_not_inputs([out], [file])
         check_writable(out)
         encoder = shell.load_model(model, settings)
         if heatmap:

@@ -55,6 +55,7 @@ def run_file_job(source: TextSource, output: Output, plot: Path | None, model: s
                                  "--out PATH.parquet", param_hint="--plot")
     assert source.file is not None and output.out is not None
     with reporting():
+        shell.check_not_inputs([output.out], [source.file])
         if scaling.engine is Engine.ray:
             from traitlens.distributed import run_file
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -21,8 +22,9 @@ import typer
 from traitlens.cache import CachedEncoder, EmbeddingCache
 from traitlens.cli.options import EncoderSettings, Output, OutputFormat, TextSource
 from traitlens.encoders import Encoder, load_encoder
-from traitlens.errors import TraitlensError
+from traitlens.errors import InputError, TraitlensError
 from traitlens.io.tables import (
+    SUFFIX_FORMATS,
     atomic_write,
     check_writable,
     format_from_suffix,
@@ -81,6 +83,11 @@ def reporting() -> Iterator[None]:
 def resolve_format(output: Output) -> str:
     """The format to write: ``--format`` if given (other than table), else from ``--out``'s suffix, else table."""
     if output.fmt is not None and output.fmt is not OutputFormat.table:
+        if output.out is not None and not is_stdout(output.out) and output_kind(output.out) == "file":
+            implied = SUFFIX_FORMATS.get(Path(output.out).suffix.lower())
+            if implied is not None and implied != output.fmt.value:
+                warnings.warn(f"{output.out}: writing {output.fmt.value} (--format) to a file named as {implied}",
+                              stacklevel=2)
         return output.fmt.value
     if output.out is not None and not is_stdout(output.out):
         return format_from_suffix(output.out)
@@ -239,7 +246,33 @@ def companion_path(out: Path, name: str) -> Path:
     return out.with_name(f"{out.stem}.{name}{out.suffix}")
 
 
-def check_outputs(fmt: str, out: Path | None, plot: Path | None, companions: Sequence[str] = ()) -> None:
+def check_not_inputs(outputs: Sequence[Path | None], inputs: Sequence[Path | None]) -> None:
+    """Refuse an output that is one of the input files (``--out items.csv`` for ``--file items.csv``).
+
+    Writing the result would replace the user's data; links are followed (two names of one file are one file).
+
+    Raises
+    ------
+    InputError
+        Naming the output and the input it would replace.
+    """
+    def same(a: Path, b: Path) -> bool:
+        try:
+            return a.exists() and b.exists() and os.path.samefile(a, b)
+        except OSError:
+            return False
+
+    for target in outputs:
+        if target is None or is_stdout(target) or output_kind(target) == "stream":
+            continue
+        for source in inputs:
+            if source is not None and same(Path(target).expanduser(), Path(source).expanduser()):
+                raise InputError(f"the output would replace the input file {source}; write to another path",
+                                 path=target)
+
+
+def check_outputs(fmt: str, out: Path | None, plot: Path | None, companions: Sequence[str] = (),
+                  inputs: Sequence[Path | None] = ()) -> None:
     """Fail before any work if the outputs of :func:`emit_tables` cannot be written.
 
     Parameters
@@ -250,6 +283,8 @@ def check_outputs(fmt: str, out: Path | None, plot: Path | None, companions: Seq
         ``--out`` and ``--plot``.
     companions : sequence of str
         Names of the companion tables that will be written besides the main one.
+    inputs : sequence of Path
+        The files the command reads: no output may be one of them (:func:`check_not_inputs`).
 
     Raises
     ------
@@ -272,7 +307,9 @@ def check_outputs(fmt: str, out: Path | None, plot: Path | None, companions: Seq
         files += [companion_path(out, name) for name in companions]
     if fmt == "csv":
         files += [sidecar_path(path) for path in files if wants_sidecar(path)]
-    for target in [*files, *([] if plot is None else [plot])]:
+    targets = [*files, *([] if plot is None else [plot])]
+    check_not_inputs(targets, inputs)
+    for target in targets:
         check_writable(target)
 
 
@@ -362,6 +399,7 @@ def run_text_command(source: TextSource, output: Output, plot: Path | None, mode
     check_text_source(source, plot)
     with reporting():
         fmt = resolve_format(output)
+        check_not_inputs([output.out, plot], [source.file])
         for target in (output.out, plot):
             if target is not None:
                 check_writable(target)

@@ -45,6 +45,8 @@ from traitlens.errors import InputError
 
 FORMATS = ("table", "csv", "json", "parquet")
 PARQUET_META_KEY = b"traitlens"
+#: File suffix → the format it names.
+SUFFIX_FORMATS = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
 
 
 def is_stdout(path: str | Path | None) -> bool:
@@ -306,7 +308,7 @@ def sidecar_path(path: Path) -> Path:
 def format_from_suffix(path: Path) -> str:
     """Output format implied by a file suffix (``csv`` for a device or FIFO without a known suffix)."""
     suffix = Path(path).suffix.lower()
-    by_suffix = {".csv": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet"}
+    by_suffix = SUFFIX_FORMATS
     if suffix not in by_suffix and output_kind(path) == "stream":
         return "csv"  # /dev/null, /dev/stdout, a named pipe: CSV unless --format says otherwise
     if suffix not in by_suffix:
