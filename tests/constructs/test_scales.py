@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from traitlens.constructs.scales import ScaleWarning, load_scales, reference_texts
+from traitlens.constructs.scales import ScaleWarning, key_value, load_scales, reference_texts
 from traitlens.errors import InputError
 
 ROWS = [
@@ -109,3 +109,21 @@ def test_an_inventory_object_reads_like_its_name():
     from traitlens.constructs.inventory import load_inventory
 
     assert load_scales(load_inventory("bfi")).frame.equals(load_scales("bfi").frame)
+
+
+@pytest.mark.parametrize(("cell", "key"), [
+    ("1", 1.0), ("+1", 1.0), (" 1.0 ", 1.0), ("1e0", 1.0), ("-1", -1.0), ("-1.00", -1.0), (-1, -1.0), (1.0, 1.0),
+])
+def test_key_value_reads_any_number_equal_to_plus_or_minus_one(cell, key):
+    assert key_value(cell) == key
+
+
+@pytest.mark.parametrize("cell", ["", "  ", "0", "0.0", "nan", None, float("nan")])
+def test_key_value_of_an_unknown_key_is_nan(cell):
+    assert np.isnan(key_value(cell))
+
+
+@pytest.mark.parametrize("cell", ["R", "reverse", "+", "-", "2", "-0.5", "inf"])
+def test_key_value_refuses_what_is_not_a_key(cell):
+    with pytest.raises(ValueError, match="is not \\+1, -1 or empty"):
+        key_value(cell)

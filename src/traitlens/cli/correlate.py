@@ -36,6 +36,7 @@ from traitlens.cli.options import (
     TextSource,
     with_groups,
 )
+from traitlens.constructs.scales import KEY_HELP, key_value
 from traitlens.errors import InputError
 
 #: Suffixes of the files that can carry id, scale and key columns.
@@ -44,8 +45,6 @@ DELIMITED_SUFFIXES = (".csv", ".tsv")
 COMPANIONS = ("scales", "reliability")
 TITLES = {"results": "Predicted item correlations", "scales": "Predicted scale correlations",
           "reliability": "Predicted reliability"}
-#: Cell values of a key column and the key they mean (empty: infer the key).
-KEY_VALUES = {"1": 1.0, "+1": 1.0, "1.0": 1.0, "+1.0": 1.0, "-1": -1.0, "-1.0": -1.0, "": math.nan}
 
 
 @dataclass(frozen=True)
@@ -149,10 +148,10 @@ def read_item_table(path: Path, column: str | None, columns: ItemColumns) -> Ite
                        "or give --scale-column for one row per item × scale", str(columns.id_column))
         key = math.nan
         if columns.key_column is not None:
-            value = row[columns.key_column].strip()
-            if value not in KEY_VALUES:
-                raise fail(f"key {value!r} is not +1, -1 or empty (empty: infer it)", columns.key_column)
-            key = KEY_VALUES[value]
+            try:
+                key = key_value(row[columns.key_column])
+            except ValueError as exc:
+                raise fail(f"{exc} ({KEY_HELP}; an unknown key is inferred)", columns.key_column) from None
         text_of.setdefault(item, text)
         first_line.setdefault(item, line)
         rows.append((item, text, scale, key))

@@ -41,8 +41,33 @@ from traitlens.fingerprint import content_fingerprint
 COLUMNS = ["scale", "label", "definition", "inventory", "item", "text", "key"]
 #: Fewest scales a collection may have (a percentile over scale pairs needs several pairs).
 MIN_SCALES = 3
-_KEYS = {"1": 1.0, "+1": 1.0, "1.0": 1.0, "+1.0": 1.0, "-1": -1.0, "-1.0": -1.0, "": np.nan, "0": np.nan,
-         "0.0": np.nan, "nan": np.nan}
+#: What a key cell may hold, for error messages.
+KEY_HELP = ("a key is a number: 1 (or +1) for an item keyed toward the scale's name, -1 for a reverse-keyed one; "
+            "empty (or 0) when unknown")
+
+
+def key_value(cell: object) -> float:
+    """A key cell as ``1.0``, ``-1.0`` or NaN (empty, ``0`` or ``nan``: not known).
+
+    Any number equal to ±1 is a key (``1``, ``+1``, ``-1.00``, ``1e0``); a cell is stripped first.
+
+    Raises
+    ------
+    ValueError
+        Anything else (``R``, ``reverse``, ``2``); the caller names the place (:data:`KEY_HELP`).
+    """
+    text = _cell(cell)
+    if text == "":
+        return np.nan
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"key {text!r} is not +1, -1 or empty") from None
+    if number in (1.0, -1.0):
+        return number
+    if number == 0.0 or np.isnan(number):
+        return np.nan
+    raise ValueError(f"key {text!r} is not +1, -1 or empty")
 
 
 class ScaleWarning(UserWarning):
@@ -277,11 +302,13 @@ def read_item_table(path: str | Path) -> pd.DataFrame | None:
         for column in ("text", "scale"):
             if column in row and not row[column].strip():
                 raise InputError(f"blank {column}", path=path, line=line, column=column)
-        if _cell(row.get("key")) not in _KEYS:
-            raise InputError(f"key {row['key']!r} is not +1, -1 or empty", path=path, line=line, column="key")
+        try:
+            key_value(row.get("key"))
+        except ValueError as exc:
+            raise InputError(f"{exc} ({KEY_HELP})", path=path, line=line, column="key") from None
     frame = pd.DataFrame(table.rows)
     if "key" in frame:
-        frame["key"] = [_KEYS[_cell(v)] for v in frame["key"]]
+        frame["key"] = [key_value(v) for v in frame["key"]]
     return frame
 
 
@@ -313,10 +340,10 @@ def _validate(rows: pd.DataFrame, path: Path | None, lines: list[int] | None) ->
     keys = []
     raw = rows["key"] if "key" in rows.columns else [None] * len(rows)
     for position, value in enumerate(raw):
-        text = _cell(value)
-        if text not in _KEYS:
-            raise fail(f"key {text!r} is not +1, -1 or empty", position, "key")
-        keys.append(_KEYS[text])
+        try:
+            keys.append(key_value(value))
+        except ValueError as exc:
+            raise fail(f"{exc} ({KEY_HELP})", position, "key") from None
     out["key"] = np.asarray(keys, dtype=float)
     out["item"] = out["item"].where(out["item"] != "", out["text"])
     for column in ("label", "definition", "inventory"):
