@@ -727,6 +727,11 @@ def factors(
             raise InputError("items lacks column 'text'")
         frame["scale"] = ""
         frame["item"] = (frame["item"] if "item" in frame else frame["text"]).astype(str)
+        texts = frame.groupby("item", sort=False)["text"].nunique()
+        if (texts > 1).any():
+            clash = str(texts.index[texts.to_numpy() > 1][0])
+            rows = np.flatnonzero(frame["item"].to_numpy() == clash)[:2].tolist()
+            raise InputError(f"item {clash!r} has two different texts (rows {rows[0]} and {rows[1]})")
     else:
         frame = _memberships(items)
     unique = frame.drop_duplicates("item")

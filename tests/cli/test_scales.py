@@ -518,3 +518,30 @@ def test_factors_reads_an_item_file_without_keys_or_scales(run, loads, tmp_path)
     wrong = run("factors", "--file", str(bad), "--n-factors", "2")
     assert wrong.exit_code != 0
     assert "line 5" in plain(wrong.stderr) and "key" in plain(wrong.stderr)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("text\nI am happy.\nI worry a lot.\nI am happy.\n",
+     "line 4, field text: the text is listed twice (first on line 2)"),
+    ("item,text\na,I am happy.\nb,I worry a lot.\na,I like parties.\n",
+     "line 4, field text: item 'a' has another text than on line 2"),
+    ("item,text\na,I am happy.\nb,I worry a lot.\na,I am happy.\n", "line 4, field item: item 'a' is listed twice"),
+    ("text,scale\nI am happy.,W\nI worry a lot.,N\nI am happy.,W\n",
+     "line 4, field text: the text is listed twice in scale 'W' (first on line 2)"),
+    ("item,text\na,I am happy.\n ,I worry a lot.\n", "line 3, field item: blank item"),
+])
+def test_factors_refuses_an_item_file_that_lists_an_item_twice(run, loads, tmp_path, content, message):
+    """A repeated row had been dropped without a word (and an id with two texts kept only the first)."""
+    path = tmp_path / "items.csv"
+    path.write_text(content)
+    result = run("factors", "--file", str(path))
+    assert result.exit_code == 1 and message in plain(result.stderr) and loads == []
+
+
+def test_factors_reads_one_text_in_two_scales_as_one_item(run, loads, tmp_path):
+    path = tmp_path / "items.csv"
+    path.write_text("text,scale\nI am happy.,W\nI am happy.,P\nI worry a lot.,N\nI panic easily.,N\nI smile.,P\n")
+    result = run("factors", "--file", str(path), "--n-factors", "1", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert sorted({r["item"] for r in json.loads(result.stdout)["results"]}) == sorted(
+        ["I am happy.", "I worry a lot.", "I panic easily.", "I smile."])

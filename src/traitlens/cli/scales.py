@@ -143,12 +143,17 @@ def factors_cmd(
 ) -> None:
     """Semantic factor analysis of item texts: item, factor, loading (parallel analysis picks the count)."""
     from traitlens.api import factors
+    from traitlens.constructs.inventory import load_inventory
+    from traitlens.constructs.scales import read_item_table
 
     source = _source(file, inventory)
     count = _count(n_factors, "--n-factors", "factors")
     with shell.reporting():
         fmt = shell.resolve_format(output)
         shell.check_outputs(fmt, output.out, None, inputs=[file])
+        if file is not None:  # read (and check) the file before the model loads
+            source = read_item_table(file)
+            source = load_inventory(file) if source is None else source
         encoder = shell.load_model(model, settings)
         frame = factors(source, encoder, n_factors=count, method=method, rotation=rotation, use_keys=keys,
                          infer_keys="auto" if infer_keys is None else infer_keys)

@@ -284,8 +284,8 @@ def read_item_table(path: str | Path) -> pd.DataFrame | None:
     and ids. Returns None when ``path`` is not such a file (not a CSV/TSV, or it has ``item``,
     ``scale`` and ``key``: an inventory, for the inventory loader to validate); without ``item`` the
     texts are the ids. Keys are read as in a scales table
-    (+1, -1; empty or 0 = unknown). A blank text or scale, or another key, is an error naming the
-    line and column.
+    (+1, -1; empty or 0 = unknown). A blank text, id or scale, another key, an id with two texts, or
+    an item listed twice (in one scale; without scales, at all) is an error naming the line and column.
     """
     from traitlens.io.sources import read_delimited
 
@@ -298,14 +298,30 @@ def read_item_table(path: str | Path) -> pd.DataFrame | None:
     table.require("text")
     if not table.rows:
         raise InputError("the file has no rows", path=path, line=2)
+    ids = "item" in table.header
+    text_of: dict[str, tuple[str, int]] = {}
+    listed: dict[tuple[str, str], int] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
-        for column in ("text", "scale"):
+        for column in ("text", "scale", *(("item",) if ids else ())):
             if column in row and not row[column].strip():
                 raise InputError(f"blank {column}", path=path, line=line, column=column)
         try:
             key_value(row.get("key"))
         except ValueError as exc:
             raise InputError(f"{exc} ({KEY_HELP})", path=path, line=line, column="key") from None
+        text, scale = row["text"].strip(), row.get("scale", "").strip()
+        item = row["item"].strip() if ids else text
+        if item in text_of and text_of[item][0] != text:
+            raise InputError(f"item {item!r} has another text than on line {text_of[item][1]}", path=path,
+                             line=line, column="text")
+        text_of.setdefault(item, (text, line))
+        if (item, scale) in listed:
+            what = f"item {item!r} is listed" if ids else "the text is listed"
+            where = f" in scale {scale!r}" if scale else ""
+            hint = "" if ids or scale else "; an item is analysed once: drop the repeat, or give ids in an item column"
+            raise InputError(f"{what} twice{where} (first on line {listed[item, scale]}){hint}", path=path,
+                             line=line, column="item" if ids else "text")
+        listed[item, scale] = line
     frame = pd.DataFrame(table.rows)
     if "key" in frame:
         frame["key"] = [key_value(v) for v in frame["key"]]
