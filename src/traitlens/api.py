@@ -37,7 +37,7 @@ from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.engine import CORRELATION_METHODS, ProfileRun, bipolar, item_correlations, keyword_similarity
 from traitlens.errors import InputError
-from traitlens.io.texts import prepare_texts, warn_if_not_english
+from traitlens.io.texts import normalise_text, prepare_texts, warn_if_not_english
 from traitlens.psychometrics import key_weights
 from traitlens.training.head import has_head
 from traitlens.training.scale_prior import load_scale_prior
@@ -896,7 +896,8 @@ def short_form(
     table, summary = shorten(r, ids, predictions.keys, int(k))
     unique = memberships.drop_duplicates("item")
     similarity, _ = item_correlations(prepare_texts(unique["text"].tolist()), encoder, "cosine")
-    duplicates = near_duplicates(similarity, unique["item"].tolist(), duplicate_threshold)
+    duplicates = near_duplicates(similarity, unique["item"].tolist(), duplicate_threshold,
+                                 same_text=[normalise_text(t) for t in unique["text"]])
     table.attrs["provenance"] = {**item_r.attrs["provenance"], "analysis": "short_form", "items": source,
                                  "short_form": {"k": int(k), "summary": summary.to_dict("records"),
                                                 "duplicate_threshold": duplicate_threshold,

@@ -173,6 +173,20 @@ def test_api_short_form(fake_encoder):
     assert len(summary) == 5 and summary["r_short_full"].between(-1, 1).all()
 
 
+def test_api_short_form_flags_items_that_differ_only_in_punctuation(fake_encoder):
+    import pandas as pd
+
+    from traitlens.api import short_form
+
+    rows = [("w", "Well-being", "I am happy.", 1), ("w", "Well-being", "I am  HAPPY!", 1),
+            ("w", "Well-being", "I enjoy my life.", 1), ("n", "Worry", "I worry a lot.", 1),
+            ("n", "Worry", "I panic easily.", 1), ("n", "Worry", "I stay calm.", -1)]
+    table = short_form(pd.DataFrame(rows, columns=["scale", "label", "text", "key"]), fake_encoder, k=2,
+                       method="cosine", duplicate_threshold=1.0)
+    duplicates = table.attrs["provenance"]["short_form"]["near_duplicates"]
+    assert [(d["item_a"], d["item_b"], d["same_text"]) for d in duplicates] == [("I am happy.", "I am  HAPPY!", True)]
+
+
 def test_api_content_methods_match_numpy(fake_encoder):
     """The API's content similarity: the pairwise default and the mean-vector option against numpy formulas."""
     import pandas as pd

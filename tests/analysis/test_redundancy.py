@@ -13,10 +13,19 @@ from traitlens.errors import InputError
 def test_near_duplicates_threshold_and_order():
     s = np.array([[1, .95, .91, .2], [.95, 1, .5, .1], [.91, .5, 1, .3], [.2, .1, .3, 1]])
     out = near_duplicates(s, ["a", "b", "c", "d"], 0.9)
-    assert out.to_dict("records") == [{"item_a": "a", "item_b": "b", "similarity": .95},
-                                      {"item_a": "a", "item_b": "c", "similarity": .91}]
+    assert out.to_dict("records") == [{"item_a": "a", "item_b": "b", "similarity": .95, "same_text": False},
+                                      {"item_a": "a", "item_b": "c", "similarity": .91, "same_text": False}]
     with pytest.raises(InputError, match="threshold"):
         near_duplicates(s, ["a", "b", "c", "d"], 2)
+
+
+def test_near_duplicates_flag_one_text_whatever_the_similarity():
+    s = np.array([[1, .95, .91, .2], [.95, 1, .5, .1], [.91, .5, 1, .3], [.2, .1, .3, 1]])
+    out = near_duplicates(s, ["a", "b", "c", "d"], 0.93, same_text=["x", "y", "z", "x"])
+    assert out.to_dict("records") == [{"item_a": "a", "item_b": "b", "similarity": .95, "same_text": False},
+                                      {"item_a": "a", "item_b": "d", "similarity": .2, "same_text": True}]
+    with pytest.raises(InputError, match="same_text has 2 entries for 4 items"):
+        near_duplicates(s, ["a", "b", "c", "d"], 0.9, same_text=["x", "y"])
 
 
 def one_factor(loadings: np.ndarray) -> np.ndarray:

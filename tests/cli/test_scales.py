@@ -346,7 +346,7 @@ def test_short_form_keeps_the_top_k_by_centrality(run, loads, short, tmp_path):
     assert duplicates[["item_a", "item_b"]].values.tolist() == [["d1", "d2"]]
     assert duplicates["similarity"].iloc[0] == pytest.approx(1.0)
     assert "short form: 6 of 15 item × scale rows kept (k = 2, 3 scales)" in result.stderr
-    assert "1 near-duplicate item pairs (cosine ≥ 0.90)" in result.stderr
+    assert "1 near-duplicate item pairs (cosine ≥ 0.90 or the same text)" in result.stderr
     assert json.loads((tmp_path / "short_out.duplicates.csv.meta.json").read_text())["provenance"][
         "analysis"] == "short_form"
 

@@ -1,7 +1,8 @@
 r"""Redundant items and short forms, from predicted item correlations and embeddings (pure).
 
 * **Near-duplicates**: item pairs whose embedding cosine is at least a threshold (semanticfa's
-  redundancy check): the same content asked twice.
+  redundancy check), or whose texts differ only in case, punctuation and spacing: the same content
+  asked twice.
 * **Short forms**: per scale, keep the ``k`` most central items — the largest mean keyed predicted
   correlation with the scale's other items (:math:`\bar r_{i,S\setminus i} = \frac{1}{|S|-1}
   \sum_{j \ne i} k_i k_j \hat r_{ij}`) — and report what the short form keeps: the predicted
@@ -19,12 +20,13 @@ import pandas as pd
 
 from traitlens.errors import InputError
 
-DUPLICATE_COLUMNS = ["item_a", "item_b", "similarity"]
+DUPLICATE_COLUMNS = ["item_a", "item_b", "similarity", "same_text"]
 SHORT_FORM_COLUMNS = ["scale", "item", "key", "centrality", "rank", "kept"]
 
 
-def near_duplicates(similarity: np.ndarray, items: Sequence[str], threshold: float = 0.90) -> pd.DataFrame:
-    """Item pairs with similarity at or above ``threshold``, most similar first.
+def near_duplicates(similarity: np.ndarray, items: Sequence[str], threshold: float = 0.90,
+                    same_text: Sequence[str] | None = None) -> pd.DataFrame:
+    """Item pairs with similarity at or above ``threshold``, or the same text, most similar first.
 
     Parameters
     ----------
@@ -33,11 +35,15 @@ def near_duplicates(similarity: np.ndarray, items: Sequence[str], threshold: flo
     items : sequence of str
         Item labels.
     threshold : float, default 0.90
+    same_text : sequence of str, optional
+        A key per item (its normalised text: case, punctuation and spacing ignored); two items with one
+        key are duplicates whatever their similarity ("I am happy." and "I am happy!" are .89 apart
+        under all-MiniLM-L6-v2).
 
     Returns
     -------
     DataFrame
-        :data:`DUPLICATE_COLUMNS`.
+        :data:`DUPLICATE_COLUMNS`; ``same_text`` says whether the pair has one key.
 
     Examples
     --------
@@ -48,9 +54,14 @@ def near_duplicates(similarity: np.ndarray, items: Sequence[str], threshold: flo
         raise InputError(f"threshold must be between -1 and 1; got {threshold}")
     s = np.asarray(similarity, dtype=np.float64)
     a, b = np.triu_indices(len(items), k=1)
-    keep = s[a, b] >= threshold
+    keys = np.asarray(list(same_text) if same_text is not None else range(len(items)), dtype=object)
+    if len(keys) != len(items):
+        raise InputError(f"same_text has {len(keys)} entries for {len(items)} items")
+    same = keys[a] == keys[b]
+    keep = (s[a, b] >= threshold) | same
     names = np.asarray(items, dtype=object)
-    out = pd.DataFrame({"item_a": names[a[keep]], "item_b": names[b[keep]], "similarity": s[a, b][keep]})
+    out = pd.DataFrame({"item_a": names[a[keep]], "item_b": names[b[keep]], "similarity": s[a, b][keep],
+                        "same_text": same[keep].astype(bool)})
     return out.sort_values("similarity", ascending=False, ignore_index=True)
 
 

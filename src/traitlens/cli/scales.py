@@ -226,6 +226,7 @@ def short_form_cmd(
     """Short forms: keep the k most central items per scale; near-duplicate items; r(short, full)."""
     import pandas as pd
 
+    from traitlens.analysis.redundancy import DUPLICATE_COLUMNS
     from traitlens.api import short_form
     from traitlens.constructs.scales import load_scales
 
@@ -238,7 +239,7 @@ def short_form_cmd(
         table = short_form(items, encoder, k=k, method=method, duplicate_threshold=duplicate_threshold)
         record = table.attrs["provenance"]["short_form"]
         scales = pd.DataFrame(record["summary"], columns=["scale", "n_items", "n_kept", "r_short_full"])
-        duplicates = pd.DataFrame(record["near_duplicates"], columns=["item_a", "item_b", "similarity"])
+        duplicates = pd.DataFrame(record["near_duplicates"], columns=DUPLICATE_COLUMNS)
         for companion in (scales, duplicates):
             companion.attrs = dict(table.attrs)
         shell.stderr(short_form_note(scales, duplicates, k, duplicate_threshold))
@@ -251,7 +252,7 @@ def short_form_note(scales: pd.DataFrame, duplicates: pd.DataFrame, k: int, thre
     return (f"short form: {int(scales['n_kept'].sum())} of {int(scales['n_items'].sum())} item × scale rows kept "
             f"(k = {k}, {len(scales)} scales); predicted r(short, full) median "
             f"{scales['r_short_full'].median():.3f}, lowest {worst['r_short_full']:.3f} ({worst['scale']}); "
-            f"{len(duplicates)} near-duplicate item pairs (cosine ≥ {threshold:.2f})")
+            f"{len(duplicates)} near-duplicate item pairs (cosine ≥ {threshold:.2f} or the same text)")
 
 
 @with_groups

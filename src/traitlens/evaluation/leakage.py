@@ -14,7 +14,6 @@ the default model (all-MiniLM-L6-v2), whatever model the method itself uses.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -22,27 +21,9 @@ import pandas as pd
 
 from traitlens.analysis.similarity import cosine_matrix
 from traitlens.encoders import Encoder, load_encoder
+from traitlens.io.texts import normalise_text
 
 THRESHOLD = 0.90
-_PUNCT = re.compile(r"[^\w\s]")
-_SPACE = re.compile(r"\s+")
-_LEADING_IM = re.compile(r"^i m ")
-_LEADING_I = re.compile(r"^i ")
-
-
-def normalise_text(text: str) -> str:
-    """Lower-case, drop punctuation, collapse whitespace, and drop a leading "I" ("I'm" → "am").
-
-    IPIP-NEO items are written without the subject ("Am the life of the party."), the IPIP-50
-    markers with it ("I am the life of the party."); both normalise to the same text.
-
-    Examples
-    --------
-    >>> normalise_text("I  Worry about things!") == normalise_text("worry about things.")
-    True
-    """
-    out = _SPACE.sub(" ", _PUNCT.sub(" ", text.casefold().replace("’", "'").replace("'", " "))).strip()
-    return _LEADING_I.sub("", _LEADING_IM.sub("am ", out + " ")).strip()
 
 
 def find_overlaps(scored: Sequence[str], candidates: Sequence[str], scored_vectors: np.ndarray,

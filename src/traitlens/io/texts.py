@@ -32,6 +32,7 @@ the API is checked (and warned about) once.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import warnings
 from collections import Counter
@@ -80,6 +81,27 @@ def cut_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]} […cut: {len(text):,} characters in all]"
+
+
+_PUNCT = re.compile(r"[^\w\s]")
+_SPACE = re.compile(r"\s+")
+_LEADING_IM = re.compile(r"^i m ")
+_LEADING_I = re.compile(r"^i ")
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case, drop punctuation, collapse whitespace, and drop a leading "I" ("I'm" → "am").
+
+    IPIP-NEO items are written without the subject ("Am the life of the party."), the IPIP-50
+    markers with it ("I am the life of the party."); both normalise to the same text.
+
+    Examples
+    --------
+    >>> normalise_text("I  Worry about things!") == normalise_text("worry about things.")
+    True
+    """
+    out = _SPACE.sub(" ", _PUNCT.sub(" ", text.casefold().replace("’", "'").replace("'", " "))).strip()
+    return _LEADING_I.sub("", _LEADING_IM.sub("am ", out + " ")).strip()
 
 
 def has_word_characters(text: str) -> bool:
