@@ -145,6 +145,26 @@ def test_language_warning(fake_encoder):
         profile(["I keep my room neat."], model=fake_encoder)
 
 
+def test_language_warning_of_correlations_and_scales(fake_encoder):
+    """The input rules promise the warning for every analysis of texts, not only profiles."""
+    import pandas as pd
+
+    from traitlens.api import correlate, factors, jingle_jangle
+
+    german = ["Ich mache mir oft große Sorgen über die Zukunft.", "Ich bin mit meinem Leben sehr zufrieden.",
+              "Ich gebe niemals auf, wenn es schwierig wird."]
+    with pytest.warns(LanguageWarning, match=r"2 text\(s\) may not be English"):
+        correlate([*german[:2], "I stay calm under pressure."], fake_encoder, method="cosine")
+    with pytest.warns(LanguageWarning, match=r"3 text\(s\) may not be English"):
+        factors(pd.DataFrame({"text": german}), fake_encoder, method="cosine", n_factors=1)
+    rows = [(s, s.upper(), t) for s, t in zip("abc", german, strict=True)]
+    with pytest.warns(LanguageWarning, match="may not be English"):
+        jingle_jangle(pd.DataFrame(rows, columns=["scale", "label", "text"]), fake_encoder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LanguageWarning)
+        correlate(["I keep my room neat.", "I like parties.", "I worry a lot."], fake_encoder, method="cosine")
+
+
 # --- real bundled model ---------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_profile_direction(real_encoder):

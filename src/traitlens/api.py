@@ -37,7 +37,7 @@ from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.engine import CORRELATION_METHODS, ProfileRun, bipolar, item_correlations, keyword_similarity
 from traitlens.errors import InputError
-from traitlens.io.texts import normalise_text, prepare_texts, warn_if_not_english
+from traitlens.io.texts import PreparedTexts, normalise_text, prepare_texts, warn_if_not_english
 from traitlens.psychometrics import key_weights
 from traitlens.training.head import has_head
 from traitlens.training.scale_prior import load_scale_prior
@@ -309,7 +309,7 @@ FACTOR_CHOICES = ("auto", "membership", *CORRELATION_METHODS)
 
 def _labelled_texts(texts: Iterable[str], ids: Sequence[object] | None) -> tuple[list[str], list[str]]:
     """Clean texts and their unique labels (the ids, else the texts themselves)."""
-    raw = list(texts) if not isinstance(texts, str) else texts
+    raw = texts if isinstance(texts, str | PreparedTexts) else list(texts)  # prepared: checked (and warned) once
     if ids is None:
         clean = prepare_texts(raw)
         labels = clean
@@ -322,6 +322,7 @@ def _labelled_texts(texts: Iterable[str], ids: Sequence[object] | None) -> tuple
             raise InputError(f"text of item {ids[blank[0]]!r} (position {blank[0]}) is blank or not a string")
         clean = prepare_texts(raw)
         labels = ids
+    warn_if_not_english(clean)
     seen: dict[str, int] = {}
     for position, label in enumerate(labels):
         if label in seen:
@@ -634,6 +635,7 @@ def jingle_jangle(
                   {"content_percentile": content_percentile, "label_percentile": label_percentile,
                    "jingle_percentile": jingle_percentile})
     collection = load_scales(scales)
+    warn_if_not_english(collection.items["text"].tolist())
     encoder = load_encoder(model, cache=cache)
     sim, provenance = scale_similarity(collection, encoder, signed=signed, center=center, definitions=definitions,
                                        content=content, center_labels=rule == "difference")
@@ -815,6 +817,7 @@ def relabel(
     if method == "community" and n_clusters != "auto":
         raise InputError("the community method finds its own cluster count: use n_clusters='auto'")
     collection = load_scales(scales)
+    warn_if_not_english(collection.items["text"].tolist())
     most = min(len(collection.scales), int(collection.frame["label"].nunique()))
     if n_clusters != "auto" and not 1 <= int(n_clusters) <= most:
         raise InputError(f"n_clusters must be between 1 and {most} (each cluster gets one of the "
@@ -944,6 +947,7 @@ def scale_map(
     if method not in MAP_METHODS:
         raise InputError(f"unknown map method {method!r}; available: {', '.join(MAP_METHODS)}")
     collection = load_scales(scales)
+    warn_if_not_english(collection.items["text"].tolist())
     encoder = load_encoder(model, cache=cache)
     if level == "scale":
         sim, provenance = scale_similarity(collection, encoder, center=center)

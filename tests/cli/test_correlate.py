@@ -325,3 +325,13 @@ def test_real_model_items_and_scales(runner, tmp_path):
     assert [a["checksum"] for a in meta["provenance"]["adapter"]] == [m["adapter"]["checksum"]
                                                                      for m in model["ensemble"]]
     assert "Predicted correlations of 3 scales" in (tmp_path / "s.html").read_text()
+
+
+def test_a_text_file_is_warned_about_once_naming_its_lines(run, loads, tmp_path):
+    """The reader warns with file lines; the API must not repeat the warning with positions."""
+    path = tmp_path / "texts.csv"
+    path.write_text("text\nI like parties.\n😊😊\nI worry.\n")
+    result = run("correlate", "--file", str(path), "--column", "text")
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "no letter or digit" in line]
+    assert len(warned) == 1 and "at line 3" in warned[0]
