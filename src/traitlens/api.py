@@ -13,6 +13,7 @@ which keeps its published columns ``sentence, factor, keyword, similarity``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -791,8 +792,10 @@ def relabel(
     scales : ScaleCollection, DataFrame, file or inventory name
         As in :func:`jingle_jangle`.
     method : {"hierarchical", "community"}
-        Average-linkage clustering with the count of the best mean silhouette (or ``n_clusters``),
-        or Louvain communities; see :func:`traitlens.analysis.jinglejangle.cluster_scales`.
+        Average-linkage clustering with the count of the best mean silhouette between 2 and half the
+        scales, at most the number of distinct labels (or ``n_clusters``), or Louvain communities; see
+        :func:`traitlens.analysis.jinglejangle.cluster_scales`. Scales whose new label fits worse than
+        the average label (``fit`` < 0) get a warning.
     n_clusters : int or "auto"
     center, model, cache
         As in :func:`jingle_jangle`.
@@ -826,6 +829,12 @@ def relabel(
     encoder = load_encoder(model, cache=cache)
     sim, provenance = scale_similarity(collection, encoder, center=center)
     frame, summary = relabel_scales(sim, method, n_clusters if n_clusters == "auto" else int(n_clusters), seed=seed)
+    if summary["scales_with_negative_fit"]:
+        poor = frame[frame["fit"] < 0]
+        warnings.warn(f"{len(poor)} of {len(frame)} scales got a new label further from their content than the "
+                      f"average label (fit < 0: {', '.join(map(str, poor['scale'][:3]))}"
+                      f"{' …' if len(poor) > 3 else ''}); more clusters (n_clusters) may name them better",
+                      stacklevel=2)
     frame.attrs["provenance"] = {**provenance, "analysis": "relabel", "relabel": summary}
     return frame
 

@@ -119,6 +119,20 @@ def test_relabel_gives_each_cluster_one_distinct_fitting_label():
     assert first["s0"] in {"Anx", "Worry", "Fear"} and first["s3"] in {"Order", "Tidy", "Neat"}
 
 
+def test_relabel_auto_never_makes_more_clusters_than_labels():
+    """Three content blocks but two labels: ``auto`` had picked 3 clusters and failed to name them."""
+    from dataclasses import replace
+
+    from traitlens.analysis.jinglejangle import relabel
+
+    sim = blocks()
+    two = replace(sim, labels=tuple("Anx" if i < 5 else "Talk" for i in range(9)))
+    frame, summary = relabel(two, "hierarchical", "auto")
+    assert summary["n_clusters"] == 2 and summary["max_clusters"] == 2 and frame["new_label"].nunique() == 2
+    _, three = relabel(sim, "hierarchical", "auto")
+    assert three["n_clusters"] == 3 and three["max_clusters"] == 4 and three["scales_with_negative_fit"] == 0
+
+
 def test_assign_cluster_labels_needs_enough_labels():
     from traitlens.analysis.jinglejangle import assign_cluster_labels
 

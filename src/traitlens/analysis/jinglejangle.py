@@ -289,7 +289,10 @@ def relabel(sim: ScaleSimilarity, method: str = "hierarchical", n_clusters: int 
         ``scale, label, new_label, cluster, fit`` (``fit``: cosine of the scale with its new label),
         one row per scale, by cluster.
     summary : dict
-        Clustering (method, count, criterion), labels before/after and fallacies before/after.
+        Clustering (method, count, criterion; ``max_clusters``, the largest count ``auto`` tries: half
+        the scales, at most the number of labels), labels before/after, fallacies before/after, and
+        ``scales_with_negative_fit`` (scales whose new label is further from their content than the
+        average label: the clusters are too coarse for the labels there are).
     """
     labels = np.asarray(sim.labels, dtype=object)
     unique, first = np.unique(labels, return_index=True)
@@ -298,7 +301,9 @@ def relabel(sim: ScaleSimilarity, method: str = "hierarchical", n_clusters: int 
     centred /= np.where(np.linalg.norm(centred, axis=1, keepdims=True) == 0, 1,
                         np.linalg.norm(centred, axis=1, keepdims=True))
     scale_label = sim.content_vectors @ centred.T
-    clusters, info = cluster_scales(sim.content, method, n_clusters, seed=seed)
+    # at most half the scales (a relabeling merges), and never more clusters than labels to name them
+    top = max(2, min(len(sim.scales) // 2, len(unique)))
+    clusters, info = cluster_scales(sim.content, method, n_clusters, max_clusters=top, seed=seed)
     chosen = assign_cluster_labels(scale_label, clusters)
     new = unique[chosen[clusters]]
     before, cuts = classify_pairs(sim, "percentile", **rule)
@@ -314,6 +319,8 @@ def relabel(sim: ScaleSimilarity, method: str = "hierarchical", n_clusters: int 
                           "fit": scale_label[np.arange(len(new)), chosen[clusters]]})
     frame = frame.sort_values(["cluster", "fit"], ascending=[True, False], ignore_index=True)
     summary = {**info, "n_labels_before": len(unique), "n_labels_after": int(len(set(new))),
+               "max_clusters": top if n_clusters == "auto" and method == "hierarchical" else None,
+               "scales_with_negative_fit": int((frame["fit"] < 0).sum()),
                "fallacies_before": {t: int((before["type"] == t).sum()) for t in ("jangle", "jingle")},
                "fallacies_after": {t: int((after == t).sum()) for t in ("jangle", "jingle")}, "thresholds": cuts}
     return frame, summary

@@ -450,7 +450,8 @@ class MapMethod(enum.StrEnum):
 
 
 RelabelMethodOpt = Annotated[RelabelMethod, typer.Option("--method", help="hierarchical (average linkage; count by "
-                                                                          "the best mean silhouette) or community "
+                                                                          "the best mean silhouette, 2 … half the "
+                                                                          "scales) or community "
                                                                           "(Louvain; finds its own count).")]
 NClustersOpt = Annotated[str, typer.Option("--n-clusters", help="Number of clusters (new labels), or 'auto' "
                                                                 "(hierarchical only).")]
