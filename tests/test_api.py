@@ -352,3 +352,19 @@ def test_factors_without_keys_infers_them_from_the_predicted_correlations(fake_e
     assert domains.attrs["provenance"]["keys_inferred_within"] == "profile domains"
     with pytest.raises(InputError, match="infer_keys must be"):
         traitlens.factors("bfi", fake_encoder, n_factors=2, exemplars="taxonomy", cache=False, infer_keys="yes")
+
+
+def test_jingle_jangle_warns_about_thresholds_of_the_other_rule(fake_encoder):
+    import pandas as pd
+
+    from traitlens.api import jingle_jangle
+
+    rows = [(s, s.upper(), f"{s} item {i}", 1) for s in "abc" for i in range(2)]
+    frame = pd.DataFrame(rows, columns=["scale", "label", "text", "key"])
+    with pytest.warns(UserWarning, match="the percentile rule does not use difference"):
+        jingle_jangle(frame, fake_encoder, difference=0.5)
+    with pytest.warns(UserWarning, match="the difference rule does not use content_percentile, label_percentile"):
+        jingle_jangle(frame, fake_encoder, rule="difference", content_percentile=0.5, label_percentile=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        jingle_jangle(frame, fake_encoder, rule="difference", difference=0.3)

@@ -635,6 +635,13 @@ def jingle_jangle(
     parameters = ({"difference": difference} if rule == "difference" else
                   {"content_percentile": content_percentile, "label_percentile": label_percentile,
                    "jingle_percentile": jingle_percentile})
+    other = ({"content_percentile": (content_percentile, 0.95), "label_percentile": (label_percentile, 0.99),
+              "jingle_percentile": (jingle_percentile, 0.80)} if rule == "difference" else
+             {"difference": (difference, 0.20)})
+    unused = [name for name, (value, default) in other.items() if value != default]
+    if unused:
+        warnings.warn(f"the {rule} rule does not use {', '.join(unused)} (set for the other rule); it is ignored",
+                      stacklevel=2)
     collection = load_scales(scales)
     warn_if_not_english(collection.items["text"].tolist())
     encoder = load_encoder(model, cache=cache)
