@@ -126,3 +126,25 @@ def test_correlation_with_the_head_is_explained_by_occlusion(cached_real):
         assert cosine.relative_residual < 0.01
     with pytest.raises(InputError, match="predictor"):
         explain(a, b, predictor="head", model=cached_real)
+
+
+@pytest.mark.slow
+def test_a_pair_explanation_above_the_cost_limit_is_refused_before_any_gradient(real_encoder, monkeypatch):
+    """The web service's limit: one 1,990-character pair request had held the model for over ten minutes."""
+    from traitlens.explain import pairs
+    from traitlens.explain.explainer import WEB_MAX_PAIR_COST
+
+    def never(*args, **kwargs):
+        raise AssertionError("the contributions were computed")
+
+    monkeypatch.setattr(pairs, "contributions", never)
+    long = " ".join(["I like to work hard and finish my tasks on time."] * 8)  # 88 words, 96 pieces
+    with pytest.raises(InputError, match=r"too costly here: 16 steps × word pieces² \(text \d+, target 1\)"):
+        explain(long, "Stress", method="pairs", model=real_encoder, cache=False, max_pair_cost=WEB_MAX_PAIR_COST)
+    with pytest.raises(InputError, match="too costly here: 64 steps"):
+        explain("I like to work hard.", "Stress", method="pairs", steps=64, model=real_encoder, cache=False,
+                max_pair_cost=64 * 5)
+    monkeypatch.undo()
+    short = explain("I like to work hard.", "Stress", method="pairs", model=real_encoder, cache=False,
+                    max_pair_cost=WEB_MAX_PAIR_COST)
+    assert short.method == "pairs"

@@ -33,6 +33,9 @@ DEFAULT_IG_STEPS = 32
 #: Pair-method nodes by default; with the middle layer the median completeness residual of MiniLM
 #: is far below 1% of the score (``benchmarks/results/faithfulness.json``).
 DEFAULT_PAIR_STEPS = 16
+#: The pair-explanation cost the web service takes per request (``max_pair_cost``): two texts of 48 word pieces
+#: (about 45 words each) at the default 16 steps, under 20 s with all-MiniLM-L6-v2 on 2 CPU cores.
+WEB_MAX_PAIR_COST = DEFAULT_PAIR_STEPS * 2 * 48 ** 2
 DEFAULT_PROFILE_TAXONOMY = "bigfive"
 
 
@@ -78,6 +81,7 @@ def explain(
     exemplars: ExemplarSpec = "builtin",
     data_dir: str | Path | None = None,
     cache: CacheSpec = True,
+    max_pair_cost: int | None = None,
 ) -> Explanation:
     """Explain one score of one text, down to its words.
 
@@ -114,6 +118,11 @@ def explain(
         occlusion only (a gradient method falls back to occlusion with a note).
     model, exemplars, data_dir, cache
         As in :func:`traitlens.profile`.
+    max_pair_cost : int, optional
+        Refuse (:class:`InputError`, before any gradient) a pair explanation whose cost, ``steps`` × the sum
+        over the explained sides of (word pieces)², is above this; the pair method runs ``steps`` × pieces
+        sequences of ``pieces`` tokens per side (all-MiniLM-L6-v2 on 2 CPU cores: two 31-piece texts 7.5 s,
+        two 75-piece texts 141 s). The web service sets :data:`WEB_MAX_PAIR_COST`; None: no limit.
 
     Returns
     -------
@@ -216,6 +225,16 @@ def explain(
             notes.append("the text's relevance to the construct is negative, so its reported profile score is "
                          "clipped to 0; explained is the signed cosine with the pole prototype before clipping")
 
+    if method == "pairs" and max_pair_cost is not None:
+        n_steps = steps or DEFAULT_PAIR_STEPS
+        pieces = {name: len(t.content) for name, t in (("text", tok), ("target", target_tok)) if t is not None}
+        cost = n_steps * sum(n * n for n in pieces.values())
+        if cost > max_pair_cost:
+            shown = ", ".join(f"{name} {n}" for name, n in pieces.items())
+            raise InputError(f"the pair explanation is too costly here: {n_steps} steps × word pieces² ({shown}) = "
+                             f"{cost:,} > {max_pair_cost:,}; shorten the texts, lower steps, or use the occlusion "
+                             "or integrated_gradients method")
+
     # ---- the method ----------------------------------------------------------------------------------------
     frames: list[pd.DataFrame] = []
     pairs_frame = None
@@ -300,4 +319,5 @@ def _words(tok: Tokenized, values: np.ndarray, side: str) -> pd.DataFrame:
     })
 
 
-__all__ = ["DEFAULT_IG_STEPS", "DEFAULT_PAIR_STEPS", "METHODS", "SCORES", "ExplainWarning", "explain"]
+__all__ = ["DEFAULT_IG_STEPS", "DEFAULT_PAIR_STEPS", "METHODS", "SCORES", "WEB_MAX_PAIR_COST", "ExplainWarning",
+           "explain"]

@@ -183,10 +183,12 @@ def _factors_endpoint(factors: Callable[..., pd.DataFrame]) -> Endpoint:
 
 def _explain_endpoint(explain: Callable[..., Any]) -> Endpoint:
     def adapter(req: ExplainRequest, encoder: Encoder) -> dict[str, Any]:
+        from traitlens.explain.explainer import WEB_MAX_PAIR_COST
+
         with exclusive(encoder):  # gradients use the model directly, not through its serialized encode
             explanation = explain(req.text, req.target, req.method, score=req.score, taxonomy=req.taxonomy,
                                   level=req.level, layer=req.layer, steps=req.steps, model=encoder,
-                                  exemplars=req.exemplars)
+                                  exemplars=req.exemplars, max_pair_cost=WEB_MAX_PAIR_COST)
         return json.loads(json.dumps(explanation.to_dict(), default=str))  # as `traitlens explain --format json`
 
     return Endpoint("explain", ExplainRequest, adapter,
