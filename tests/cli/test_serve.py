@@ -70,6 +70,7 @@ def test_serve_builds_the_app_it_was_asked_for(runner, monkeypatch):
 
     monkeypatch.setattr("traitlens.web.models.default_loader", loader)
     monkeypatch.setattr("uvicorn.run", lambda app, host, port, **kw: started.update(app=app, host=host, port=port))
+    monkeypatch.setattr("traitlens.cli.serve.check_port", lambda host, port: None)  # never bound here
     result = runner.invoke(app, ["serve", "--host", "0.0.0.0", "--port", "8123", "--token", "t0k",
                                  "--allow-model", "org/one", "--allow-model", "org/two"])
     assert result.exit_code == 0, result.output
@@ -85,6 +86,24 @@ def test_serve_builds_the_app_it_was_asked_for(runner, monkeypatch):
     assert runner.invoke(app, ["serve"]).exit_code == 0  # loopback: answers its own host names only
     assert TestClient(started["app"], base_url="http://127.0.0.1:8000").get("/health").status_code == 200
     assert TestClient(started["app"], base_url="http://rebound.example").get("/health").status_code == 400
+
+
+def test_a_port_in_use_fails_before_the_model_loads_and_announces_nothing(runner, monkeypatch):
+    pytest.importorskip("uvicorn")
+    import socket
+
+    from traitlens.cli import app
+
+    monkeypatch.setattr("traitlens.web.models.default_loader", lambda **kw: pytest.fail("the model was loaded"))
+    monkeypatch.setattr("uvicorn.run", lambda *a, **kw: pytest.fail("uvicorn was started"))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: address already in use" in flat(result.stderr)
+    assert "traitlens serve: http" not in result.stderr
 
 
 def test_a_path_on_the_allow_list_is_refused(runner, monkeypatch):

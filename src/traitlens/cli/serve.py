@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 import typer
 
@@ -24,6 +25,26 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def check_port(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (``address already in use``, ...), or None when it can.
+
+    Binds a probe socket the way uvicorn binds its own (``SO_REUSEADDR``) and closes it at once, so that
+    the command fails before the model loads and before it announces an address it cannot serve.
+    """
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return f"cannot resolve {host}: {exc.strerror or exc}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return (exc.strerror or str(exc)).lower()
+    return None
+
+
 def serve_cmd(
     host: HostOpt = "127.0.0.1",
     port: PortOpt = 8000,
@@ -42,6 +63,13 @@ def serve_cmd(
     missing = missing_web_modules()
     if missing:
         stderr(f"error: traitlens serve needs {', '.join(missing)}: pip install 'traitlens[web]'")
+        raise typer.Exit(code=1)
+    problem = check_port(host, port)
+    if problem is not None:
+        shown = f"[{host}]" if ":" in host else host
+        stderr(f"error: cannot listen on {shown}:{port}: {problem}" +
+               ("; another server (an earlier traitlens serve?) has it: stop it or choose --port"
+                if "in use" in problem else ""))
         raise typer.Exit(code=1)
     import uvicorn
 
