@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import traitlens
-from traitlens.api import assign, infer_keys, loadings, profile
+from traitlens.api import assign, correlate, infer_keys, loadings, profile
 from traitlens.constructs.exemplars import UnipolarWarning, exemplar_pool
 from traitlens.errors import InputError
 from traitlens.evaluation.leakage import exclude_overlaps
@@ -368,3 +368,21 @@ def test_jingle_jangle_warns_about_thresholds_of_the_other_rule(fake_encoder):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         jingle_jangle(frame, fake_encoder, rule="difference", difference=0.3)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda f: infer_keys(["I am the life of the party.", "  ", "I keep in the background.", "I talk a lot."],
+                          keys=[1, np.nan, -1, np.nan], model=f), "text at position 1 is blank, so the keys cannot"),
+    (lambda f: correlate(["I panic.", "I worry.", "I smile."], f, ids=[None, "b", "c"], method="cosine"),
+     "id at position 0 is missing"),
+    (lambda f: correlate(["I panic.", "I worry.", "I smile."], f, ids=["a", np.nan, "c"], method="cosine"),
+     "id at position 1 is missing"),
+    (lambda f: correlate(["I panic."], f, method="cosine"), "correlations need at least 2 texts; got 1"),
+    (lambda f: correlate(["I panic.", "  "], f, method="cosine"), "correlations need at least 2 texts; got 1"),
+    (lambda f: assign(["I panic."], model=f, min_margin="x"), "min_margin must be a number between 0 and 1"),
+])
+def test_arguments_that_would_misalign_or_mislabel_are_refused(fake_encoder, call, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InputWarning)
+        with pytest.raises(InputError, match=message):
+            call(fake_encoder)

@@ -201,8 +201,9 @@ def assign(
         ``text, construct, key, score, margin, confident``: ``key`` is +1 if the text expresses the high
         pole of its construct, -1 for the low pole; ``score`` is its :func:`profile` score there.
     """
-    if not 0 <= min_margin <= 1:
-        raise InputError(f"min_margin must be between 0 and 1; got {min_margin!r}")
+    if isinstance(min_margin, bool) or not isinstance(min_margin, int | float | np.number) \
+            or not 0 <= min_margin <= 1:
+        raise InputError(f"min_margin must be a number between 0 and 1; got {min_margin!r}")
     run = _profile_run(texts, taxonomy, level, model, exemplars, data_dir, cache, backend)
     frame = assignment_frame(run.profile, min_margin)
     frame.attrs["provenance"] = {**run.provenance, "analysis": "assign", "min_margin": min_margin}
@@ -273,8 +274,14 @@ def infer_keys(
     wrong sign flips the whole scale, so give ``construct`` alone when the scale is scored toward the
     construct's high pole.
     """
-    clean = prepare_texts(texts)
     key_list = None if keys is None else list(keys)
+    if key_list is not None and not isinstance(texts, str | PreparedTexts):
+        texts = list(texts)  # keys pair with the texts as given: a blank text would shift every later key
+        blank = [i for i, t in enumerate(texts) if isinstance(t, str) and not t.strip()]
+        if blank:
+            raise InputError(f"text at position {blank[0]} is blank, so the keys cannot be matched to the texts; "
+                             "drop the blank text and its key")
+    clean = prepare_texts(texts)
     if key_list is not None and len(key_list) != len(clean):
         raise InputError(f"keys has {len(key_list)} entries but there are {len(clean)} texts")
     known = np.full(len(clean), np.nan) if key_list is None else np.asarray(key_list, dtype=float)
@@ -315,6 +322,10 @@ def _labelled_texts(texts: Iterable[str], ids: Sequence[object] | None) -> tuple
         clean = prepare_texts(raw)
         labels = clean
     else:
+        ids = list(ids)
+        missing = [i for i, x in enumerate(ids) if x is None or (isinstance(x, float | np.floating) and np.isnan(x))]
+        if missing:
+            raise InputError(f"id at position {missing[0]} is missing ({ids[missing[0]]!r}); every item needs an id")
         ids = [str(i) for i in ids]
         if len(ids) != len(raw):
             raise InputError(f"ids has {len(ids)} entries but there are {len(raw)} texts")
@@ -427,6 +438,8 @@ def correlate(
     if method not in CORRELATION_CHOICES:
         raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_CHOICES)}")
     clean, labels = _labelled_texts(texts, ids)
+    if len(clean) < 2:
+        raise InputError(f"correlations need at least 2 texts; got {len(clean)} (blank texts are skipped)")
     encoder = load_encoder(model, cache=cache, backend=backend)
     if method == "auto":
         method = auto_correlation_method(encoder)
