@@ -202,7 +202,8 @@ def test_concurrent_requests_share_one_model_and_agree(client, loader):
 def test_upload_csv_and_xlsx(client):
     csv = "id,text\n1,I like parties.\n2,\n3,I worry.\n"
     got = client.post("/api/upload", files={"file": ("items.csv", csv.encode(), "text/csv")}).json()
-    assert got == {"texts": ["I like parties.", "I worry."], "column": "text", "columns": ["id", "text"]}
+    assert got == {"texts": ["I like parties.", "I worry."], "column": "text", "columns": ["id", "text"],
+                   "warnings": ["items.csv: skipped 1 blank text(s) at line 3"]}
     from openpyxl import Workbook
 
     book = Workbook()
@@ -217,10 +218,28 @@ def test_upload_csv_and_xlsx(client):
     assert "scale.xlsx" in ambiguous.json()["detail"]
     chosen = client.post("/api/upload", files=files, data={"column": "wording"}).json()
     assert chosen["texts"] == ["I keep my room tidy.", "I trust people."] and chosen["columns"] == ["item", "wording"]
+    assert chosen["warnings"] == ["scale.xlsx: skipped 1 blank text(s) at row 3"]
     bad = client.post("/api/upload", files={"file": ("x.docx", b"PK", "application/octet-stream")})
     assert bad.status_code == 422 and "unsupported file type '.docx'" in bad.json()["detail"]
     ragged = client.post("/api/upload", files={"file": ("r.csv", b"a,text\n1,x,extra\n", "text/csv")})
     assert ragged.status_code == 422 and "r.csv" in ragged.json()["detail"] and "line 2" in ragged.json()["detail"]
+
+
+def test_warnings_come_back_with_their_own_request_only(client):
+    """Each request hears what it caused (the same warning twice, too), never another request's warnings."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(texts):
+        return client.post("/api/similarity", json={"texts": texts}).json()
+
+    for _ in range(2):
+        blank = run(["", "I panic."])
+        assert blank["warnings"] == ["skipped 1 blank text(s) at position 0"]
+    assert "warnings" not in run(["I panic."])
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(run, [["", "I panic."] if n % 2 else ["I panic.", "I smile."] for n in range(16)]))
+    for n, answer in enumerate(answers):
+        assert answer.get("warnings") == (["skipped 1 blank text(s) at position 0"] if n % 2 else None)
 
 
 def test_export_csv_and_parquet_keep_the_rows_and_provenance(client):
@@ -327,3 +346,13 @@ def test_concurrent_requests_on_the_real_model_agree_with_one_at_a_time(real_enc
         alone = api.profile(texts, exemplars="taxonomy", model=real_encoder, cache=False)
         assert [r["text"] for r in got["results"]] == alone["text"].tolist()
         assert [r["score"] for r in got["results"]] == pytest.approx(alone["score"].tolist(), abs=1e-5)
+
+
+def test_every_error_reply_has_a_message_line(client):
+    replies = [client.post("/api/similarity", json={"texts": ["x"], "taxonomy": "nosuch"}),  # the analysis: 422
+               client.post("/api/similarity", content=b"{", headers={"Content-Type": "application/json"}),  # 400
+               client.post("/api/similarity", json={"texts": "x" * 3}),  # validation: 422
+               client.get("/api/nosuch")]  # 404
+    for reply in replies:
+        body = reply.json()
+        assert reply.status_code >= 400 and isinstance(body["message"], str) and body["message"], body

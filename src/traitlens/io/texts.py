@@ -189,7 +189,7 @@ def prepare_texts(texts: Iterable[object], *, places: Sequence[int] | None = Non
     return kept
 
 
-def read_texts(path: str | Path, column: str | None = None) -> list[str]:
+def read_texts(path: str | Path, column: str | None = None, *, source: str | None = None) -> list[str]:
     """Read texts from a file and clean them with :func:`prepare_texts`.
 
     Parameters
@@ -200,6 +200,9 @@ def read_texts(path: str | Path, column: str | None = None) -> list[str]:
     column : str, optional
         Column (or JSON key) holding the texts. Default: ``text`` if present,
         else the only column; required otherwise.
+    source : str, optional
+        The name the warnings give the file (default its path; an upload's temporary copy has the
+        client's name).
 
     Returns
     -------
@@ -212,20 +215,21 @@ def read_texts(path: str | Path, column: str | None = None) -> list[str]:
         rows, bad JSON — each with file and line.
     """
     path = Path(path)
+    label = source or str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(f"unsupported file type {suffix or '(none)'!r}; use one of {', '.join(SUPPORTED_SUFFIXES)}",
                          path=path)
     if suffix == ".txt":
         lines = read_utf8(path).splitlines()
-        return prepare_texts(lines, places=range(1, len(lines) + 1), unit="line", source=str(path))
+        return prepare_texts(lines, places=range(1, len(lines) + 1), unit="line", source=label)
     if suffix in {".csv", ".tsv"}:
         table = read_delimited(path)
         name = pick_text_column(column, table.header, path)
-        return prepare_texts([r[name] for r in table.rows], places=table.lines, unit="line", source=str(path))
+        return prepare_texts([r[name] for r in table.rows], places=table.lines, unit="line", source=label)
     if suffix == ".jsonl":
-        return _read_jsonl(path, column)
-    return _read_parquet(path, column)
+        return _read_jsonl(path, column, label)
+    return _read_parquet(path, column, label)
 
 
 def pick_text_column(column: str | None, header: Sequence[str], path: Path) -> str:
@@ -268,14 +272,14 @@ def json_line_text(line: str, key: str, path: Path, number: int) -> str:
     return value
 
 
-def _read_jsonl(path: Path, column: str | None) -> list[str]:
+def _read_jsonl(path: Path, column: str | None, label: str) -> list[str]:
     key = column or "text"
     lines = read_utf8(path).splitlines()
     texts = [json_line_text(line, key, path, number) for number, line in enumerate(lines, start=1)]
-    return prepare_texts(texts, places=list(range(1, len(lines) + 1)), unit="line", source=str(path))
+    return prepare_texts(texts, places=list(range(1, len(lines) + 1)), unit="line", source=label)
 
 
-def _read_parquet(path: Path, column: str | None) -> list[str]:
+def _read_parquet(path: Path, column: str | None, label: str) -> list[str]:
     import pyarrow.parquet as pq
 
     try:
@@ -291,7 +295,7 @@ def _read_parquet(path: Path, column: str | None) -> list[str]:
             raise InputError(f"column {name!r} holds {type(value).__name__} values, expected text", path=path,
                              line=i, column=name)
     return prepare_texts(["" if v is None else v for v in values], places=range(1, len(values) + 1), unit="row",
-                         source=str(path))
+                         source=label)
 
 
 class LanguageWarning(UserWarning):

@@ -32,12 +32,16 @@ and ``/docs``/``/openapi.json`` (none holds data or secrets); the token is read 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import hmac
 import importlib.util
 import inspect
 import json
 import re
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+import threading
+import warnings
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -116,7 +120,7 @@ class BodyLimit:
         message = f"request body too large: at most {limit:,} bytes"
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            response = JSONResponse({"detail": message}, status_code=413)
+            response = JSONResponse(_error(message), status_code=413)
             await response(scope, receive, send)
             return
         seen = 0
@@ -191,12 +195,70 @@ def _bearer_check(token: str) -> Callable[..., None]:
     return check
 
 
+#: The warnings of the request being served in this context (thread), or None outside a request.
+_WARNINGS: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("traitlens_warnings", default=None)
+_CAPTURE_LOCK = threading.Lock()
+
+
+def _install_warning_capture() -> None:
+    """Route warnings raised while a request is served into that request's list (once per process).
+
+    ``warnings.catch_warnings`` changes process-wide state, so concurrent requests would catch each
+    other's warnings; instead ``warnings.showwarning`` is wrapped once and looks up the list of the
+    request in the current context (:data:`_WARNINGS`); outside a request it shows them as before.
+    traitlens' own warnings are shown every time (``always``), not once per place: two requests with
+    the same blank text each hear about it.
+    """
+    with _CAPTURE_LOCK:
+        if getattr(warnings.showwarning, "_traitlens_capture", False):
+            return
+        shown = warnings.showwarning
+
+        def showwarning(message: Any, category: type[Warning], filename: str, lineno: int, file: Any = None,
+                        line: str | None = None) -> None:
+            sink = _WARNINGS.get()
+            if sink is None:
+                shown(message, category, filename, lineno, file, line)
+            elif str(message) not in sink:
+                sink.append(str(message))
+
+        showwarning._traitlens_capture = True  # type: ignore[attr-defined]
+        warnings.showwarning = showwarning
+        warnings.filterwarnings("always", module=r"traitlens(\.|$)")
+
+
+@contextlib.contextmanager
+def request_warnings() -> Iterator[list[str]]:
+    """The warnings raised in this context while the block runs (see :func:`_install_warning_capture`)."""
+    caught: list[str] = []
+    token = _WARNINGS.set(caught)
+    try:
+        yield caught
+    finally:
+        _WARNINGS.reset(token)
+
+
+def with_warnings(payload: dict[str, Any], caught: list[str]) -> dict[str, Any]:
+    """``payload`` with ``warnings`` added when there were any."""
+    return {**payload, "warnings": list(caught)} if caught else payload
+
+
+def _error(detail: Any) -> dict[str, Any]:
+    """An error body: ``detail`` (FastAPI's key) and ``message``, the one line to show, in every error reply."""
+    return {"detail": detail, "message": detail if isinstance(detail, str) else json.dumps(detail)}
+
+
 def _add_analysis(router: APIRouter, endpoint: Endpoint, pool: ModelPool) -> None:
-    """``POST /api/<name>``: validate the body, get the shared encoder, run the adapter (in the thread pool)."""
+    """``POST /api/<name>``: validate the body, get the shared encoder, run the adapter (in the thread pool).
+
+    What the analysis warns about comes back in the envelope's ``warnings`` list.
+    """
 
     def route(body: Any) -> JSONResponse:
-        encoder = pool.get(body.model)
-        return JSONResponse(endpoint.adapter(body, encoder))
+        with request_warnings() as caught:
+            encoder = pool.get(body.model)
+            payload = endpoint.adapter(body, encoder)
+        return JSONResponse(with_warnings(payload, caught))
 
     route.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=endpoint.request)])
@@ -246,16 +308,18 @@ def create_app(pool: ModelPool | None = None, *, token: str | None = None, max_b
 
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
 
+    _install_warning_capture()
+
     @app.exception_handler(InputError)
     async def _input_error(request: Request, exc: InputError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        return JSONResponse(_error(str(exc)), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail
         if exc.status_code == 400 and detail == "There was an error parsing the body":  # FastAPI's words
             detail = "the body is not valid JSON (send UTF-8 JSON with 'Content-Type: application/json')"
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(_error(detail), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -263,7 +327,7 @@ def create_app(pool: ModelPool | None = None, *, token: str | None = None, max_b
         if syntax:  # not JSON at all: a 400, as for a body that is not UTF-8
             where = syntax[0]["loc"][-1]
             reason = (syntax[0].get("ctx") or {}).get("error", syntax[0]["msg"])
-            return JSONResponse({"detail": f"the body is not valid JSON: {reason} at character {where}"},
+            return JSONResponse(_error(f"the body is not valid JSON: {reason} at character {where}"),
                                 status_code=400)
         errors = [{k: v for k, v in error.items() if k in ("type", "loc", "msg")} for error in exc.errors()]
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in errors)
@@ -271,11 +335,11 @@ def create_app(pool: ModelPool | None = None, *, token: str | None = None, max_b
 
     @app.exception_handler(ModelUnavailableError)
     async def _model_error(request: Request, exc: ModelUnavailableError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=503)
+        return JSONResponse(_error(str(exc)), status_code=503)
 
     @app.exception_handler(TraitlensError)
     async def _other_error(request: Request, exc: TraitlensError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        return JSONResponse(_error(str(exc)), status_code=422)
 
     # The security scheme is declared (and enforced) only with a token, so the schema says what the server does.
     router = APIRouter(prefix="/api", dependencies=[] if token is None else [Depends(_bearer_check(token))],
@@ -296,10 +360,11 @@ def create_app(pool: ModelPool | None = None, *, token: str | None = None, max_b
     def _upload(file: UploadFile = File(...), column: str | None = Form(None)) -> Upload:  # noqa: B008
         from traitlens.web.uploads import read_upload
 
-        texts, chosen, columns = read_upload(file.filename or "upload", file.file.read(), column or None)
+        with request_warnings() as caught:
+            texts, chosen, columns = read_upload(file.filename or "upload", file.file.read(), column or None)
         if len(texts) > MAX_TEXTS:
             raise InputError(f"{file.filename}: {len(texts)} texts; at most {MAX_TEXTS} per request")
-        return Upload(texts=texts, column=chosen, columns=columns)
+        return Upload(texts=texts, column=chosen, columns=columns, warnings=caught or None)
 
     @router.post("/export", summary="An envelope as a CSV or Parquet file with its provenance.",
                  response_class=Response, dependencies=[Depends(_require_json)],

@@ -133,11 +133,18 @@ class PredictScalesRequest(Request):
                                                 "correlations of scale-mates before the scale figures.")
 
 
+#: What the analysis warned about (blank, cut, non-English or duplicate texts, missing keys, ...), as the CLI
+#: prints them; absent when there was nothing.
+Warnings = Annotated[list[str] | None, Field(description="What the analysis warned about (blank, cut, non-English "
+                                                         "or duplicate texts, missing keys, ...); absent if nothing.")]
+
+
 class Envelope(BaseModel):
     """The CLI's JSON envelope: how the result was made, and its rows."""
 
     provenance: dict[str, Any] = Field(description="Versions, time, model (id, fingerprint, dim), taxonomy, analysis.")
     results: list[dict[str, Any]] = Field(description="The rows of the result table (NaN as null).")
+    warnings: Warnings = None
 
 
 class ScalesEnvelope(Envelope):
@@ -165,6 +172,7 @@ class Upload(BaseModel):
     texts: list[str]
     column: str
     columns: list[str]
+    warnings: Warnings = None
 
 
 # Analyses that other parts of the package add (their endpoints exist only where the function does; see
@@ -256,3 +264,4 @@ class Explained(BaseModel):
     residual: float
     tokens: list[dict[str, Any]] = Field(description="token, attribution (the text's words in reading order)")
     pairs: list[dict[str, Any]] | None = Field(None, description="token_a, token_b, attribution (method pairs)")
+    warnings: Warnings = None

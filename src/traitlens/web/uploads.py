@@ -79,6 +79,6 @@ def read_upload(name: str, data: bytes, column: str | None = None) -> tuple[list
         try:
             columns = read_delimited(path).header if suffix in {".csv", ".tsv"} else []
             chosen = pick_text_column(column, columns, path) if columns else (column or "text")
-            return read_texts(path, column), chosen, columns
+            return read_texts(path, column, source=shown), chosen, columns
         except InputError as exc:
             raise InputError(str(exc).replace(str(path), shown)) from None

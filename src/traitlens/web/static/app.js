@@ -31,6 +31,11 @@ async function post(path, body) {
 
 function say(text) { $("status").textContent = text; }
 
+// What the server warned about (blank, cut, non-English or duplicate texts...), appended to the status line.
+function warningText(reply) {
+  return reply && reply.warnings && reply.warnings.length ? " Warnings: " + reply.warnings.join(" · ") : "";
+}
+
 function busy(on) {
   $("progress").hidden = !on;
   $("run").disabled = on;
@@ -117,7 +122,8 @@ async function run(event) {
     current = {analysis, envelope, matrix};
     show(analysis, envelope, matrix, profileLike);
     busy(false);
-    say(`Done: ${envelope.results.length} rows from ${envelope.provenance.model ? envelope.provenance.model.id : "the server"}.`);
+    say(`Done: ${envelope.results.length} rows from ${envelope.provenance.model ? envelope.provenance.model.id : "the server"}.` +
+        warningText(envelope));
   } catch (error) {
     busy(false);
     say("Error: " + error.message);
@@ -343,7 +349,7 @@ async function upload() {
     if (!response.ok) throw new Error(errorText(data, response.status));
     $("texts").value = data.texts.join("\n");
     busy(false);
-    say(`Read ${data.texts.length} texts from column “${data.column}” of ${file.name}.`);
+    say(`Read ${data.texts.length} texts from column “${data.column}” of ${file.name}.` + warningText(data));
   } catch (error) {
     busy(false);
     say("Error: " + error.message);
