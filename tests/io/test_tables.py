@@ -167,3 +167,13 @@ def test_temporaries_of_killed_writers_are_removed_on_the_next_write(tmp_path):
     assert not stale.exists()
     assert live.exists() and other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out.csv", live.name, other.name])
+
+
+def test_negative_zero_is_written_as_zero(tmp_path):
+    """A clipped score of -0.0 reads as a direction; it is written 0.0 in CSV and JSON."""
+    frame = pd.DataFrame({"text": ["a", "b"], "score": [-0.0, -0.25]})
+    write_table(frame, tmp_path / "t.csv", provenance={})
+    assert (tmp_path / "t.csv").read_text().splitlines() == ["text,score", "a,0.0", "b,-0.25"]
+    assert [row["score"] for row in to_json_envelope(frame, {})["results"]] == [0.0, -0.25]
+    assert str(to_json_envelope(frame, {})["results"][0]["score"]) == "0.0"
+    assert str(frame["score"].iloc[0]) == "-0.0"  # the caller's frame is left as it was

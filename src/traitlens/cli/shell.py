@@ -104,7 +104,7 @@ def print_table(frame: pd.DataFrame, title: str | None = None) -> None:
     for col in data.columns:
         table.add_column(str(col), justify="right" if pd.api.types.is_numeric_dtype(data[col]) else "left")
     for row in data.itertuples(index=False):
-        table.add_row(*[f"{v:.4f}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[f"{v:z.4f}" if isinstance(v, float) else str(v) for v in row])  # z: never "-0.0000"
     Console(file=sys.stdout, width=200 if not sys.stdout.isatty() else None).print(table)
 
 
@@ -119,7 +119,7 @@ _CHUNK_ROWS = 20_000
 
 def _cells(values: pd.Series) -> pd.Series:
     """The printed form of a column: floats with four decimals, everything else as ``str``."""
-    return values.map("{:.4f}".format) if pd.api.types.is_float_dtype(values) else values.astype(str)
+    return values.map("{:z.4f}".format) if pd.api.types.is_float_dtype(values) else values.astype(str)
 
 
 def print_plain_table(frame: pd.DataFrame, title: str | None = None, *, summarise: bool | None = None) -> None:

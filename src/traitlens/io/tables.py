@@ -182,7 +182,7 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        return value + 0.0 if math.isfinite(value) else None  # + 0.0: -0.0 is written as 0.0
     if value is pd.NA:
         return None
     return value
@@ -212,6 +212,10 @@ def write_csv(frame: pd.DataFrame, fh: BinaryIO) -> None:
         fh.write(data.to_csv(index=False).encode("utf-8"))
     for start in range(0, len(data), CSV_CHUNK_ROWS):
         chunk = data.iloc[start:start + CSV_CHUNK_ROWS]
+        floats = [c for c in chunk.columns if pd.api.types.is_float_dtype(chunk[c])]
+        if floats:  # -0.0 (a clipped score, a zero loading) is written as 0.0
+            chunk = chunk.copy()
+            chunk[floats] = chunk[floats] + 0.0
         fh.write(chunk.to_csv(index=False, header=start == 0).encode("utf-8"))
 
 
