@@ -224,7 +224,7 @@ class SentenceTransformerEncoder(Encoder):
     def token_counts(self, texts: list[str]) -> np.ndarray:
         """Number of tokens each text has before truncation, special tokens included."""
         tokenizer = self.model.tokenizer
-        encoded = tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        encoded = tokenizer(texts, add_special_tokens=True, truncation=False, verbose=False)["input_ids"]  # we warn
         return np.array([len(ids) for ids in encoded], dtype=np.int64)
 
     def _warn_truncation(self, texts: list[str]) -> None:

@@ -100,7 +100,8 @@ def tokenize(text: str, tokenizer: Any | None, max_length: int | None) -> Tokeni
     if tokenizer is None:
         spans = tuple((m.start(), m.end()) for m in _WORD.finditer(text))
         return Tokenized(text, (), tuple(text[a:b] for a, b in spans), tuple(range(len(spans))), spans)
-    full = tokenizer(text, add_special_tokens=True, truncation=False, return_offsets_mapping=True)
+    full = tokenizer(text, add_special_tokens=True, truncation=False, return_offsets_mapping=True,
+                     verbose=False)  # the explanation notes a cut itself
     enc = tokenizer(text, add_special_tokens=True, truncation=max_length is not None, max_length=max_length,
                     return_offsets_mapping=True, return_special_tokens_mask=True)
     ids = list(enc["input_ids"])
