@@ -37,6 +37,18 @@ def test_bad_input(run, loads, args, message, code):
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(("name", "message"), [("why.txt", "explanation file must end in"),
+                                               ("missing/why.html", "does not exist")])
+def test_a_bad_out_fails_before_the_model_loads(run, loads, tmp_path, name, message):
+    result = run("explain", "I worry.", "--target", "Stress", "--out", str(tmp_path / name))
+    assert result.exit_code == 1 and message in result.stderr and loads == []
+
+
+def test_a_text_that_is_not_english_is_warned_about(run, loads):
+    result = run("explain", "Ich mache mir oft Sorgen über alles.", "--target", "Angst und Sorge")
+    assert result.exit_code == 0 and "may not be English" in result.stderr
+
+
 @pytest.mark.slow
 def test_pairs_to_html(run, tmp_path):
     out = tmp_path / "x.html"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import numpy as np
@@ -138,6 +139,7 @@ def test_a_pair_explanation_above_the_cost_limit_is_refused_before_any_gradient(
         raise AssertionError("the contributions were computed")
 
     monkeypatch.setattr(pairs, "contributions", never)
+    monkeypatch.setattr(importlib.import_module("traitlens.explain.explainer"), "contributions", never)
     long = " ".join(["I like to work hard and finish my tasks on time."] * 8)  # 88 words, 96 pieces
     with pytest.raises(InputError, match=r"too costly here: 16 steps × word pieces² \(text \d+, target 1\)"):
         explain(long, "Stress", method="pairs", model=real_encoder, cache=False, max_pair_cost=WEB_MAX_PAIR_COST)

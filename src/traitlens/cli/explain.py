@@ -71,11 +71,17 @@ def explain_cmd(
 ) -> None:
     """Explain one score of TEXT down to its words (and word pairs with --method pairs)."""
     from traitlens.explain import REFERENCE, explain
+    from traitlens.explain.views import SUFFIXES
+    from traitlens.io.tables import check_writable
     from traitlens.provenance import provenance_line
 
     with reporting():
         if target is None and score is not ExplainScore.assignment:
             raise InputError("--target is required (a text, or a construct with --score profile)")
+        if out is not None:  # before the model loads
+            if out.suffix.lower() not in SUFFIXES:
+                raise InputError(f"explanation file must end in {', '.join(SUFFIXES)}", path=out)
+            check_writable(out)
         derived = score is not ExplainScore.similarity
         result = explain(
             text, target, method.value, score=score.value, layer=layer, steps=steps,

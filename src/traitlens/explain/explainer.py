@@ -23,6 +23,7 @@ from traitlens.explain.objectives import Objective, similarity_objective
 from traitlens.explain.occlusion import occlusion, occlusion_vectors
 from traitlens.explain.pairs import contributions, target_contributions
 from traitlens.explain.tokens import Tokenized, check_text, tokenize, word_matrix, word_table
+from traitlens.io.texts import warn_if_not_english
 from traitlens.provenance import make_provenance
 
 METHODS = ("occlusion", "integrated_gradients", "pairs")
@@ -151,6 +152,7 @@ def explain(
     text = check_text(text)
     if score != "assignment":
         target = check_text(target, "target" if score != "profile" else "target construct")
+    warn_if_not_english([text, *([str(target)] if score in ("similarity", "correlation") else [])])
     if layer is not None and (not isinstance(layer, int | np.integer) or isinstance(layer, bool) or layer < 0):
         raise InputError(f"layer must be a non-negative integer; got {layer!r}")
     if steps is not None and (not isinstance(steps, int | np.integer) or isinstance(steps, bool) or steps < 1):
