@@ -127,3 +127,12 @@ def test_key_value_of_an_unknown_key_is_nan(cell):
 def test_key_value_refuses_what_is_not_a_key(cell):
     with pytest.raises(ValueError, match="is not \\+1, -1 or empty"):
         key_value(cell)
+
+
+def test_scale_names_that_differ_only_in_case_are_warned_about():
+    rows = [("Grit", "Grit", "I never give up.", 1), ("Grit", "Grit", "I finish what I start.", 1),
+            ("grit", "Grit", "I quit easily.", -1), ("anx", "Anxiety", "I worry.", 1),
+            ("anx", "Anxiety", "I panic.", 1), ("ord", "Order", "I like order.", 1), ("ord", "Order", "I tidy.", 1)]
+    with pytest.warns(ScaleWarning, match=r"1 scale name\(s\) differ only in case and are kept apart: 'Grit' / 'grit'"):
+        collection = load_scales(pd.DataFrame(rows, columns=["scale", "label", "text", "key"]))
+    assert len(collection.scales) == 4

@@ -36,7 +36,7 @@ from traitlens.cli.options import (
     TextSource,
     with_groups,
 )
-from traitlens.constructs.scales import KEY_HELP, key_value
+from traitlens.constructs.scales import KEY_HELP, key_value, warn_case_variants
 from traitlens.errors import InputError
 
 #: Suffixes of the files that can carry id, scale and key columns.
@@ -158,6 +158,7 @@ def read_item_table(path: Path, column: str | None, columns: ItemColumns) -> Ite
     memberships = None
     if columns.scale_column is not None:
         memberships = pd.DataFrame(rows, columns=["item", "text", "scale", "key"])
+        warn_case_variants(memberships["scale"].unique().tolist(), "scale")
     return Items(list(text_of.values()), list(text_of) if columns.id_column is not None else None, memberships)
 
 

@@ -27,6 +27,7 @@ without keys, are allowed with a :class:`ScaleWarning` (keying-free content is t
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -381,7 +382,23 @@ def _validate(rows: pd.DataFrame, path: Path | None, lines: list[int] | None) ->
     return out[COLUMNS]
 
 
+def warn_case_variants(names: Sequence[str], what: str) -> None:
+    """Warn when names differ only in case or surrounding space ("Grit" and "grit").
+
+    They stay distinct, but most likely one was meant (a scale split in two, one part perhaps a single item).
+    """
+    groups: dict[str, list[str]] = {}
+    for name in dict.fromkeys(str(n) for n in names):
+        groups.setdefault(name.strip().casefold(), []).append(name)
+    variants = [g for g in groups.values() if len(g) > 1]
+    if variants:
+        shown = "; ".join(" / ".join(repr(v) for v in g) for g in variants[:3])
+        warnings.warn(f"{len(variants)} {what} name(s) differ only in case and are kept apart: {shown}",
+                      ScaleWarning, stacklevel=3)
+
+
 def _warn(frame: pd.DataFrame) -> None:
+    warn_case_variants(frame["scale"].unique().tolist(), "scale")
     sizes = frame.groupby("scale", sort=False).size()
     single = sizes[sizes == 1]
     if len(single):
