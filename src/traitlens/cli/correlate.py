@@ -212,9 +212,24 @@ def predict(items: Items, encoder: Any, method: str, exemplars: str, data_dir: P
         item_r = predictions.item_correlations
         companions = {"scales": predictions.scale_pairs(), "reliability": predictions.reliability}
         drawn = predictions.scale_correlations
+        note = inferred_keys_note(predictions.keys)
+        if note:
+            shell.stderr(note)
     pairs = pair_table(item_r.to_numpy(), [str(label) for label in item_r.columns])
     pairs.attrs["provenance"] = get_provenance(item_r)
     return pairs, companions, drawn
+
+
+def inferred_keys_note(keys: pd.DataFrame, shown: int = 12) -> str:
+    """One line naming the keys that were inferred (``item, scale, key, inferred`` rows), or ``""`` if none was."""
+    guessed = keys[keys["inferred"].astype(bool)]
+    if guessed.empty:
+        return ""
+    listed = ", ".join(f"{row.item} {'+1' if row.key > 0 else '-1'} in {row.scale}"
+                       for row in guessed.head(shown).itertuples())
+    more = (f" and {len(guessed) - shown} more (traitlens.predict_scales(...).keys has all)"
+            if len(guessed) > shown else "")
+    return f"keys inferred for {len(guessed)} item × scale row(s): {listed}{more}"
 
 
 @with_groups
