@@ -386,3 +386,26 @@ def test_arguments_that_would_misalign_or_mislabel_are_refused(fake_encoder, cal
         warnings.simplefilter("ignore", InputWarning)
         with pytest.raises(InputError, match=message):
             call(fake_encoder)
+
+
+def test_factors_warn_about_a_loading_above_one(fake_encoder, monkeypatch):
+    """A Heywood case (|loading| > 1) is an improper solution: said, and counted in the provenance."""
+    from types import SimpleNamespace
+
+    import traitlens.engine
+    from traitlens.api import factors
+
+    real = traitlens.engine.semantic_factors
+
+    def improper(*args, **kwargs):
+        solution, provenance = real(*args, **kwargs)
+        loadings = np.array(solution.loadings, dtype=float)
+        loadings[2, 0] = 1.025
+        return SimpleNamespace(loadings=loadings, n_factors=solution.n_factors, parallel=solution.parallel), provenance
+
+    monkeypatch.setattr(traitlens.engine, "semantic_factors", improper)
+    texts = ["I feel happy.", "I am cheerful.", "I worry a lot.", "I am tense.", "I never give up."]
+    with pytest.warns(UserWarning, match=r"1 loading\(s\) are above 1 in absolute value \(a Heywood case, e.g. item "
+                                         "'I worry a lot.'"):
+        frame = factors(pd.DataFrame({"text": texts}), fake_encoder, method="cosine", n_factors=1)
+    assert frame.attrs["provenance"]["factors"]["loadings_above_1"] == 1

@@ -790,6 +790,13 @@ def factors(
                                     "null_eigenvalues": solution.parallel.null[:10].round(4).tolist()}}
     if scaled and scales.nunique() > 1:
         record["theory"] = agreement(assign_items(solution.loadings), scales.tolist())
+    heywood = np.abs(np.asarray(solution.loadings, dtype=float)) > 1
+    record["loadings_above_1"] = int(heywood.sum())
+    if heywood.any():
+        first = labels[int(np.argwhere(heywood)[0][0])]
+        warnings.warn(f"{int(heywood.sum())} loading(s) are above 1 in absolute value (a Heywood case, e.g. item "
+                      f"{first!r}): the solution is improper — fewer factors (n_factors), or dropping near-duplicate "
+                      "items, usually removes it", stacklevel=2)
     out = loading_frame(solution.loadings, labels)
     out.attrs["provenance"] = {**provenance, "analysis": "factors", "method": method, "factors": record}
     return out
