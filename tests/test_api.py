@@ -409,3 +409,13 @@ def test_factors_warn_about_a_loading_above_one(fake_encoder, monkeypatch):
                                          "'I worry a lot.'"):
         frame = factors(pd.DataFrame({"text": texts}), fake_encoder, method="cosine", n_factors=1)
     assert frame.attrs["provenance"]["factors"]["loadings_above_1"] == 1
+
+
+def test_percentile_rule_on_a_small_collection_says_what_its_flags_mean(fake_encoder):
+    import pandas as pd
+
+    from traitlens.api import jingle_jangle
+
+    rows = [(s, s.upper(), f"{s} item {i}", 1) for s in "abcde" for i in range(2)]
+    with pytest.warns(UserWarning, match=r"10 scale pairs: the 99th percentile cut-off is set by the most similar"):
+        jingle_jangle(pd.DataFrame(rows, columns=["scale", "label", "text", "key"]), fake_encoder)

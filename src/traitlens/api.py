@@ -657,6 +657,13 @@ def jingle_jangle(
                       stacklevel=2)
     collection = load_scales(scales)
     warn_if_not_english(collection.items["text"].tolist())
+    n_pairs = len(collection.scales) * (len(collection.scales) - 1) // 2
+    top = max(content_percentile, label_percentile)
+    if rule == "percentile" and n_pairs * (1 - top) < 1:
+        warnings.warn(f"{n_pairs} scale pairs: the {100 * top:.0f}th percentile cut-off is set by the most similar "
+                      "pair or two, so the percentile rule flags some pair in any collection this small; read its "
+                      "flags as the most extreme pairs here, or use the difference rule (absolute levels)",
+                      stacklevel=2)
     encoder = load_encoder(model, cache=cache)
     sim, provenance = scale_similarity(collection, encoder, signed=signed, center=center, definitions=definitions,
                                        content=content, center_labels=rule == "difference")
