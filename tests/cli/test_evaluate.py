@@ -15,8 +15,9 @@ from traitlens.evaluation import RESULT_COLUMNS, available_methods
 def test_unknown_method_fails_before_any_work(runner, loads, tmp_path):
     result = runner.invoke(app, ["evaluate", "--suite", "bfi", "--method", "nope",
                                  "-o", str(tmp_path / "no" / "dir" / "out.csv"), "--plot-dir", str(tmp_path / "x")])
-    assert result.exit_code == 1
-    assert f"error: unknown method 'nope'; available: {', '.join(available_methods())}" in result.stderr
+    assert result.exit_code == 2  # a usage error, as an unknown suite
+    assert f"unknown method 'nope'; choose from {', '.join(available_methods())}" in " ".join(
+        result.stderr.replace("│", " ").split())
     assert "does not exist" not in result.stderr and "--plot-dir" not in result.stderr  # checked first
     assert loads == [] and "evaluating" not in result.stderr
     assert result.stdout == ""
@@ -59,4 +60,4 @@ def test_bad_input(runner, tmp_path):
     result = runner.invoke(app, ["evaluate", "--suite", "bfi", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1 and "file not found" in result.stderr
     result = runner.invoke(app, ["evaluate", "--suite", "bfi", "--method", "nope"])
-    assert result.exit_code == 1 and "unknown method" in result.stderr
+    assert result.exit_code == 2 and "unknown method" in result.stderr

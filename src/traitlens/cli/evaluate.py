@@ -24,7 +24,7 @@ from traitlens.cli.options import (
     SuiteOpt,
 )
 from traitlens.cli.shell import emit, load_model, reporting, resolve_format, stderr
-from traitlens.errors import InputError, TraitlensError
+from traitlens.errors import TraitlensError
 from traitlens.io.tables import check_writable
 
 
@@ -48,10 +48,11 @@ def evaluate_cmd(
     if any(s not in available_suites() for s in suites):
         raise typer.BadParameter(f"unknown suite {suite!r}; choose from {', '.join(available_suites())} or all",
                                  param_hint="--suite")
+    if method not in available_methods():  # a usage error, like an unknown suite (exit 2)
+        raise typer.BadParameter(f"unknown method {method!r}; choose from {', '.join(available_methods())}",
+                                 param_hint="--method")
     output = Output(fmt, out)
     with reporting():
-        if method not in available_methods():
-            raise InputError(f"unknown method {method!r}; available: {', '.join(available_methods())}")
         fmt_name = resolve_format(output)
         if out is not None:
             check_writable(out)
