@@ -119,3 +119,13 @@ def test_correlation_heatmap_of_1000_items_is_light(tmp_path):
     fig = correlation_heatmap(matrix, order="given")
     assert fig.data[0].texttemplate is None and fig.layout.xaxis.showticklabels is False
     assert path.stat().st_size < 16e6  # values as a float32 array (base64), no per-cell text
+
+
+def test_profile_radar_is_square_and_titled_for_a_radar(fake_encoder):
+    from traitlens.plot import profile_chart
+
+    frame = traitlens.profile(["I panic easily."], taxonomy="bigfive-facets", level="facet", model=fake_encoder)
+    radar = profile_chart(frame, kind="radar")
+    assert radar.layout.width == radar.layout.height == 950 and "bar length" not in radar.layout.title.text
+    bars = profile_chart(frame)
+    assert bars.layout.width == 120 * 30 and "bar length" in bars.layout.title.text

@@ -226,11 +226,17 @@ def profile_chart(frame: pd.DataFrame, kind: str = "bar", title: str | None = No
             fig.add_trace(go.Scatterpolar(r=[*rows["score"], rows["score"].iloc[0]],
                                           theta=[*constructs, constructs[0]], name=_wrap(str(text)),
                                           fill="toself", opacity=0.6))
+    if kind == "bar":
+        default_title = "Trait profile (bar length: how much the text speaks to a trait; > 0 high pole, < 0 low)"
+        size = {"width": max(700, 120 * len(constructs)), "height": 560}
+    else:  # a radar is round: square, growing with the number of spokes (30 facets: 950 × 950)
+        default_title = "Trait profile (distance from the centre: the score; > 0 high pole, < 0 low)"
+        side = max(700, 500 + 15 * len(constructs))
+        size = {"width": side, "height": side}
     fig.update_layout(
-        title=title or "Trait profile (bar length: how much the text speaks to a trait; > 0 high pole, < 0 low)",
-        barmode="group", yaxis_title="score" if kind == "bar" else None,
-        width=max(700, 120 * len(constructs)), height=560, margin={"b": 150},
-        legend={"orientation": "h", "y": -0.12 if kind == "bar" else -0.05, "yanchor": "top"},
+        title=title or default_title,
+        barmode="group", yaxis_title="score" if kind == "bar" else None, margin={"b": 150},
+        legend={"orientation": "h", "y": -0.12 if kind == "bar" else -0.05, "yanchor": "top"}, **size,
     )
     return _footer(fig, get_provenance(frame), shift=-120)
 
