@@ -117,3 +117,14 @@ def test_a_format_that_the_suffix_contradicts_is_written_with_a_warning(run, loa
     assert json.loads((tmp_path / "t.csv").read_text())["results"][0]["sentence"] == "I like parties"
     quiet = run("similarity", "I like parties", "--format", "json", "--out", str(tmp_path / "t.json"))
     assert quiet.exit_code == 0 and "warning" not in quiet.stderr
+
+
+@pytest.mark.parametrize("command", [["correlate", "--id-column", "item"], ["similarity"], ["jingle-jangle"],
+                                     ["factors"], ["short-form"]])
+def test_a_folder_given_as_file_is_named_as_such(run, loads, tmp_path, command):
+    """It had been called a file of no suffix, or a usage error about .csv files."""
+    folder = tmp_path / "items"
+    folder.mkdir()
+    result = run(command[0], "--file", str(folder), *command[1:])
+    assert result.exit_code == 1 and f"error: {folder}: is a folder, expected a file" in result.stderr
+    assert loads == []

@@ -70,6 +70,7 @@ def _source(file: Path | None, inventory: str | None) -> str | Path:
     """Exactly one of ``--file`` and ``--inventory`` (a usage error otherwise)."""
     if (file is None) == (inventory is None):
         raise typer.BadParameter("give exactly one of --file and --inventory", param_hint="--file")
+    shell.refuse_folder(file)
     return file if file is not None else str(inventory)
 
 

@@ -239,6 +239,14 @@ def check_text_source(source: TextSource, plot: Path | None) -> None:
         raise typer.BadParameter(f"--plot must end in {', '.join(FIGURE_SUFFIXES)}", param_hint="--plot")
     if source.column is not None and source.file is None:
         raise typer.BadParameter("--column needs --file", param_hint="--column")
+    refuse_folder(source.file)
+
+
+def refuse_folder(path: Path | None) -> None:
+    """Bad input (exit 1, before anything else is checked): ``--file`` names a folder."""
+    if path is not None and path.is_dir():
+        stderr(f"error: {path}: is a folder, expected a file")
+        raise typer.Exit(code=1)
 
 
 def companion_path(out: Path, name: str) -> Path:
