@@ -83,7 +83,7 @@ def test_headline_ranks_like_assign_and_loadings_agree(fake_encoder):
     table = loadings(TEXTS, model=fake_encoder)
     assert table.index.name == "text" and list(table.columns) == list(dict.fromkeys(frame["construct"]))
     np.testing.assert_allclose(table.to_numpy().ravel(), frame["score"].to_numpy())
-    assert list(a.columns) == ["text", "construct", "key", "score", "margin", "confident"]
+    assert list(a.columns) == ["text", "construct", "key", "score", "margin", "confident", "key_confident"]
     assert a.attrs["provenance"]["min_margin"] == 0
 
 

@@ -49,6 +49,12 @@ DEFAULT_PROFILE_TAXONOMY = "bigfive"
 #: ``benchmarks/calibrate_abstain.py`` on BFI, SPI-135 and IPIP-NEO-300 (leave-one-inventory-out) as the
 #: smallest margin above which 90% of factor assignments are correct (0.209; 28% of those items pass).
 DEFAULT_MIN_MARGIN = 0.21
+#: |contrast| on the assigned construct below which :func:`assign`'s key is not ``key_confident`` (the poles
+#: nearly tie); calibrated the same way as the smallest |contrast| above which 90% of the keys of items
+#: assigned to their own construct are right (0.126; 48% of those items pass, 69% right below). Checks not
+#: used in the choice: IPIP-50 76% right above vs 71% below (a weak split there), the 60 behaviour
+#: descriptions 100% (21 of 60) vs 77%.
+DEFAULT_MIN_KEY_CONTRAST = 0.126
 
 TaxonomySpec = str | Path | Taxonomy
 
@@ -189,24 +195,29 @@ def assign(
     min_margin: float = DEFAULT_MIN_MARGIN,
     cache: CacheSpec = True,
     backend: str | None = None,
+    min_key_contrast: float = DEFAULT_MIN_KEY_CONTRAST,
 ) -> pd.DataFrame:
-    """Assign each text (item) to its construct, with an inferred key and an abstain flag.
+    """Assign each text (item) to its construct, with an inferred key and two abstain flags.
 
     Parameters are as in :func:`profile`, plus ``min_margin``: the relevance margin over the runner-up
-    construct below which the assignment is flagged not ``confident`` ("no clear construct").
+    construct below which the assignment is flagged not ``confident`` ("no clear construct"), and
+    ``min_key_contrast``: the |contrast| on that construct below which the key is flagged not
+    ``key_confident`` (the poles nearly tie; see :data:`DEFAULT_MIN_KEY_CONTRAST`).
 
     Returns
     -------
     DataFrame
-        ``text, construct, key, score, margin, confident``: ``key`` is +1 if the text expresses the high
-        pole of its construct, -1 for the low pole; ``score`` is its :func:`profile` score there.
+        ``text, construct, key, score, margin, confident, key_confident``: ``key`` is +1 if the text
+        expresses the high pole of its construct, -1 for the low pole; ``score`` is its :func:`profile`
+        score there.
     """
-    if isinstance(min_margin, bool) or not isinstance(min_margin, int | float | np.number) \
-            or not 0 <= min_margin <= 1:
-        raise InputError(f"min_margin must be a number between 0 and 1; got {min_margin!r}")
+    for name, value, top in (("min_margin", min_margin, 1), ("min_key_contrast", min_key_contrast, 2)):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not 0 <= value <= top:
+            raise InputError(f"{name} must be a number between 0 and {top}; got {value!r}")
     run = _profile_run(texts, taxonomy, level, model, exemplars, data_dir, cache, backend)
-    frame = assignment_frame(run.profile, min_margin)
-    frame.attrs["provenance"] = {**run.provenance, "analysis": "assign", "min_margin": min_margin}
+    frame = assignment_frame(run.profile, min_margin, min_key_contrast)
+    frame.attrs["provenance"] = {**run.provenance, "analysis": "assign", "min_margin": min_margin,
+                                 "min_key_contrast": min_key_contrast}
     return frame
 
 

@@ -58,7 +58,7 @@ def test_profile_frame_columns_and_confidence():
 def test_assignment_frame_margin_key_and_abstain():
     result = _profile(np.array([[1.0, 0, 0], [-1.0, 0.05, 0], [0.3, 0.3, 0]]))
     a = assignment_frame(result, min_margin=0.05)
-    assert list(a.columns) == ["text", "construct", "key", "score", "margin", "confident"]
+    assert list(a.columns) == ["text", "construct", "key", "score", "margin", "confident", "key_confident"]
     assert a["construct"].tolist()[:2] == ["A", "A"] and a["key"].tolist()[:2] == [1, -1]
     rel = np.sort(result.relevance, axis=1)
     assert a["margin"].to_numpy() == pytest.approx(rel[:, -1] - rel[:, -2])
@@ -114,3 +114,14 @@ def test_infer_keys_pca_and_known_keys():
     assert oriented[0] == -1 and (oriented[1:] == -truth[1:]).all()
     given, _ = infer_keys(x, axis=-axis)
     assert (given == -truth).all()
+
+
+def test_key_confident_marks_keys_whose_poles_nearly_tie():
+    from traitlens.analysis.profiles import BipolarProfile, assignment_frame
+
+    high = np.array([[0.50, 0.10], [0.30, 0.12], [0.05, 0.40]])
+    low = np.array([[0.10, 0.05], [0.28, 0.02], [0.02, 0.55]])
+    result = BipolarProfile(("a", "b", "c"), ("X", "Y"), high, low, np.zeros(3), np.eye(2, 3), np.eye(2, 3))
+    frame = assignment_frame(result, 0.0, min_key_contrast=0.1)
+    assert frame["construct"].tolist() == ["X", "X", "Y"] and frame["key"].tolist() == [1, 1, -1]
+    assert frame["key_confident"].tolist() == [True, False, True]  # contrasts .40, .02, -.15

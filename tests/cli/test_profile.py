@@ -32,7 +32,7 @@ def test_min_margin_bounds_are_accepted(run, loads, margin):
                  "--exemplars", "taxonomy")
     assert result.exit_code == 0, result.stderr
     frame = pd.read_csv(io.StringIO(result.stdout))
-    assert list(frame.columns) == ["text", "construct", "key", "score", "margin", "confident"]
+    assert list(frame.columns) == ["text", "construct", "key", "score", "margin", "confident", "key_confident"]
     assert frame["confident"].all() if margin == "0" else not frame["confident"].any()
 
 
@@ -46,7 +46,7 @@ def test_profile_and_assign_share_their_options():
     scaling = ["--chunk-size", "--resume", "--engine", "--address", "--workers"]  # big files: profile only
     assert [o for o in options("profile") if o not in {"--radar", *scaling}] == shared
     assert [o for o in options("profile") if o in scaling] == scaling
-    assert [o for o in options("assign") if o != "--min-margin"] == shared
+    assert [o for o in options("assign") if o not in {"--min-margin", "--min-key-contrast"}] == shared
 
 
 def test_profile_passes_its_options_to_the_api(run, loads, tmp_path):
@@ -70,7 +70,8 @@ def test_profile_and_assign_with_the_real_model(runner, tmp_path):
                                  str(tmp_path / "l.html")])
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(pd.io.common.StringIO(result.stdout))
-    assert list(frame.columns) == ["text", "construct", "key", "score", "margin", "confident"] and len(frame) == 5
+    assert list(frame.columns) == ["text", "construct", "key", "score", "margin", "confident", "key_confident"]
+    assert len(frame) == 5
     result = runner.invoke(app, ["profile", "x", "--level", "domain"])
     assert result.exit_code == 2
     result = runner.invoke(app, ["assign", "x y z", "-t", "bigfive", "--level", "facet"])

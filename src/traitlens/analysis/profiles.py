@@ -219,22 +219,26 @@ def loading_table(result: BipolarProfile) -> pd.DataFrame:
     return table[~table.index.duplicated()]
 
 
-def assignment_frame(result: BipolarProfile, min_margin: float) -> pd.DataFrame:
-    """Text → construct with key: ``text, construct, key, score, margin, confident``.
+def assignment_frame(result: BipolarProfile, min_margin: float, min_key_contrast: float = 0.0) -> pd.DataFrame:
+    """Text → construct with key: ``text, construct, key, score, margin, confident, key_confident``.
 
     ``construct`` has the highest relevance (:func:`~traitlens.analysis.assignment.rank_constructs`);
     ``key`` is the sign of its contrast; ``score`` its headline score; ``margin`` the relevance gap to
-    the runner-up; ``confident`` is ``margin >= min_margin`` (else: "no clear construct").
+    the runner-up; ``confident`` is ``margin >= min_margin`` (else: "no clear construct");
+    ``key_confident`` is ``|contrast| >= min_key_contrast`` there (else: the poles nearly tie, so the
+    key is a guess).
     """
     best, margin = rank_constructs(result.relevance)
     rows = np.arange(len(best))
+    contrast = result.contrast[rows, best]
     return pd.DataFrame({
         "text": list(result.texts),
         "construct": np.asarray(result.constructs, dtype=object)[best],
-        "key": np.where(result.contrast[rows, best] >= 0, 1, -1),
+        "key": np.where(contrast >= 0, 1, -1),
         "score": result.score[rows, best],
         "margin": margin,
         "confident": margin >= min_margin,
+        "key_confident": np.abs(np.nan_to_num(contrast)) >= min_key_contrast,
     })
 
 

@@ -88,6 +88,9 @@ SimilarityLevelOpt = Annotated[SimilarityLevel, typer.Option("--by", help="One r
 MinMarginOpt = Annotated[float | None, typer.Option("--min-margin", min=0, max=1,
                                                     help="Abstain below this relevance margin "
                                                          "(default: the calibrated one).")]
+MinKeyContrastOpt = Annotated[float | None, typer.Option("--min-key-contrast", min=0, max=2,
+                                                         help="key_confident from this |contrast| on the "
+                                                              "construct (default: the calibrated one).")]
 
 # Output.
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-F", help="Output format (default: table on "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from traitlens.cli.options import (
     EncoderSettings,
     LoadingPlotOpt,
+    MinKeyContrastOpt,
     MinMarginOpt,
     Output,
     ProfilePlotOpt,
@@ -56,17 +57,19 @@ def assign_cmd(
     source: TextSource,
     scoring: ProfileSettings,
     min_margin: MinMarginOpt = None,
+    min_key_contrast: MinKeyContrastOpt = None,
     output: Output,
     plot: LoadingPlotOpt = None,
     settings: EncoderSettings,
 ) -> None:
     """Assign each item to a construct with an inferred key (+1 high pole, -1 low pole) and a confidence flag."""
-    from traitlens.api import DEFAULT_MIN_MARGIN, assign, loadings
+    from traitlens.api import DEFAULT_MIN_KEY_CONTRAST, DEFAULT_MIN_MARGIN, assign, loadings
     from traitlens.plot import loading_heatmap
 
     def analyse(texts: list[str], encoder: Encoder) -> Result:
         margin = DEFAULT_MIN_MARGIN if min_margin is None else min_margin
-        frame = assign(texts, **scoring.arguments(encoder), min_margin=margin)
+        key_contrast = DEFAULT_MIN_KEY_CONTRAST if min_key_contrast is None else min_key_contrast
+        frame = assign(texts, **scoring.arguments(encoder), min_margin=margin, min_key_contrast=key_contrast)
         return frame, lambda: loading_heatmap(loadings(texts, **scoring.arguments(encoder)))
 
     run_text_command(source, output, plot, scoring.model, settings, analyse)

@@ -90,7 +90,8 @@ def _profile(req: ProfileRequest, encoder: Encoder) -> dict[str, Any]:
 
 
 def _assign(req: AssignRequest, encoder: Encoder) -> dict[str, Any]:
-    return envelope(api.assign(req.texts, **_profile_arguments(req, encoder), min_margin=req.min_margin))
+    return envelope(api.assign(req.texts, **_profile_arguments(req, encoder), min_margin=req.min_margin,
+                               min_key_contrast=req.min_key_contrast))
 
 
 def _loadings(req: ProfileRequest, encoder: Encoder) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from traitlens.api import CORRELATION_CHOICES, DEFAULT_MIN_MARGIN, FACTOR_CHOICES
+from traitlens.api import CORRELATION_CHOICES, DEFAULT_MIN_KEY_CONTRAST, DEFAULT_MIN_MARGIN, FACTOR_CHOICES
 from traitlens.constructs.inventory import builtin_inventories
 from traitlens.constructs.taxonomy import builtin_taxonomies
 
@@ -82,6 +82,8 @@ class AssignRequest(ProfileRequest):
 
     min_margin: float = Field(DEFAULT_MIN_MARGIN, ge=0, le=1,
                               description="Relevance margin below which an assignment is not confident.")
+    min_key_contrast: float = Field(DEFAULT_MIN_KEY_CONTRAST, ge=0, le=2,
+                                    description="|contrast| below which a key is not key_confident.")
 
 
 class InferKeysRequest(Request):
