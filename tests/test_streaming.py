@@ -130,3 +130,15 @@ def test_bad_lines_are_named(tmp_path):
         list(iter_chunks(path, None, 10))
     with pytest.raises(InputError, match="chunk size"):
         stream_file(path, tmp_path / "o.parquet", similarity_chunk, FakeEncoder(), chunk_size=0, progress=False)
+
+
+def test_the_api_keeps_the_caching_the_caller_chose(text_file, tmp_path, monkeypatch):
+    """The chunk function's default cache=True must not wrap the pinned encoder in the user cache
+    (--no-cache and --cache-dir had been ignored when streaming)."""
+    monkeypatch.setenv("TRAITLENS_CACHE_DIR", str(tmp_path / "default-cache"))
+
+    def chunk(texts, encoder):  # as the CLI calls the API: the cache argument left at its default
+        return traitlens.similarity(texts, model=encoder)
+
+    stream_file(text_file, tmp_path / "o.parquet", chunk, FakeEncoder(), chunk_size=4, progress=False)
+    assert not (tmp_path / "default-cache").exists()

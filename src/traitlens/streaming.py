@@ -59,8 +59,12 @@ class PinnedEncoder(Encoder):
 
     The first chunk's call encodes everything; afterwards :meth:`pin_all_but` keeps the vectors of the
     texts that were not that chunk's own (keywords, exemplars), and later calls encode only the rest.
-    Same name, fingerprint and dim as the wrapped encoder, so provenance is unchanged.
+    Same name, fingerprint and dim as the wrapped encoder, so provenance is unchanged. The inner encoder
+    has the caching the caller chose (``--no-cache``, ``--cache-dir``): the API must not wrap this one in
+    the default cache (``cache_chosen``).
     """
+
+    cache_chosen = True
 
     def __init__(self, inner: Encoder) -> None:
         self.inner = inner

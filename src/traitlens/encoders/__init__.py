@@ -86,7 +86,8 @@ def load_encoder(
         encoder = SentenceTransformerEncoder(model, device=device, local_files_only=local_files_only)
         if backend != "torch":
             encoder = backend_encoder(encoder, backend)
-    if isinstance(encoder, CachedEncoder) or cache is None or cache is False:
-        return encoder
+    if isinstance(encoder, CachedEncoder) or getattr(encoder, "cache_chosen", False) or cache is None \
+            or cache is False:
+        return encoder  # cache_chosen: a wrapper whose inner encoder already has the caching its caller chose
     store = cache if isinstance(cache, EmbeddingCache) else EmbeddingCache(None if cache is True else cache)
     return CachedEncoder(encoder, store)
