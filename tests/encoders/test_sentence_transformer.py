@@ -126,3 +126,30 @@ def test_load_encoder_wraps_in_cache(fake_encoder, tmp_path):
 
     assert isinstance(load_encoder(fake_encoder, cache=tmp_path), CachedEncoder)
     assert load_encoder(fake_encoder, cache=False) is fake_encoder
+
+
+@pytest.mark.parametrize("config", [
+    {"word_embedding_dimension": 384, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True},
+    {"embedding_dimension": 384, "pooling_mode": "mean", "include_prompt": True},  # newer sentence-transformers
+])
+def test_pooling_config_reads_both_layouts(config, tmp_path):
+    """A folder fine-tuned with a newer sentence-transformers writes the second layout; the fast backends
+    had refused it ("pooling []")."""
+    from traitlens.encoders.base import pooling_config
+    from traitlens.encoders.sentence_transformer import _dim_from_folder
+
+    assert pooling_config(config) == (["mean_tokens"], 384)
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(config))
+    (tmp_path / "modules.json").write_text(json.dumps([
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
+    assert _dim_from_folder(tmp_path) == 384
+
+
+def test_pooling_config_names_other_modes_and_needs_a_dimension():
+    from traitlens.encoders.base import pooling_config
+
+    assert pooling_config({"embedding_dimension": 8, "pooling_mode": "lasttoken"}) == (["lasttoken"], 8)
+    with pytest.raises(KeyError):
+        pooling_config({"pooling_mode": "mean"})

@@ -54,7 +54,7 @@ from typing import Any
 import numpy as np
 
 from traitlens.encoders import packaged
-from traitlens.encoders.base import Encoder, l2_normalize
+from traitlens.encoders.base import Encoder, l2_normalize, pooling_config
 from traitlens.errors import InputError, ModelUnavailableError
 from traitlens.fingerprint import content_fingerprint
 
@@ -247,7 +247,10 @@ def _pipeline(base: Any) -> dict[str, Any]:
                                     "[→ Normalize] is supported")
     transformer = path / modules[0].get("path", "")
     pooling = json.loads((path / modules[kinds.index("Pooling")].get("path", "") / "config.json").read_text())
-    modes = [k.removeprefix("pooling_mode_") for k, v in pooling.items() if k.startswith("pooling_mode_") and v]
+    try:
+        modes, dim = pooling_config(pooling)
+    except KeyError:
+        raise _not_exportable(base, "its pooling config names no embedding dimension") from None
     if modes not in (["mean_tokens"], ["cls_token"], ["max_tokens"]):
         raise _not_exportable(base, f"pooling {modes}; only mean, CLS or max pooling is supported")
     st_config = {}
@@ -255,7 +258,7 @@ def _pipeline(base: Any) -> dict[str, Any]:
         with contextlib.suppress(OSError, ValueError):
             st_config = json.loads((transformer / name).read_text())
     return {"transformer": str(transformer), "pooling": modes[0], "max_seq_length": st_config.get("max_seq_length"),
-            "dim": int(pooling["word_embedding_dimension"])}
+            "dim": dim}
 
 
 def _not_exportable(base: Any, why: str) -> ModelUnavailableError:

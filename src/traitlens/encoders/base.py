@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -84,3 +85,32 @@ class Encoder(abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, fingerprint={self.fingerprint!r}, dim={self.dim})"
+
+
+#: Pooling modes a sentence-transformers ``Pooling`` config may name, old keys and new values alike.
+_POOLING_MODES = {"mean_tokens": "mean_tokens", "cls_token": "cls_token", "max_tokens": "max_tokens",
+                  "mean": "mean_tokens", "cls": "cls_token", "max": "max_tokens"}
+
+
+def pooling_config(config: dict[str, Any]) -> tuple[list[str], int]:
+    """The pooling modes and output dimension of a sentence-transformers ``1_Pooling/config.json``.
+
+    Reads both layouts: the older one (``pooling_mode_mean_tokens: true`` ..., ``word_embedding_dimension``)
+    and the one newer sentence-transformers releases write (``pooling_mode: "mean"``,
+    ``embedding_dimension``). Modes are named as in the older layout (``mean_tokens``, ``cls_token``,
+    ``max_tokens``; others as given).
+
+    Raises
+    ------
+    KeyError
+        No dimension in the config.
+    """
+    if isinstance(config.get("pooling_mode"), str):
+        modes = [_POOLING_MODES.get(config["pooling_mode"], config["pooling_mode"])]
+    else:
+        modes = [k.removeprefix("pooling_mode_") for k, v in config.items() if k.startswith("pooling_mode_") and v]
+    dim = config.get("embedding_dimension", config.get("word_embedding_dimension"))
+    if dim is None:
+        raise KeyError("embedding_dimension")
+    return modes, int(dim)
+

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from traitlens.encoders import packaged
-from traitlens.encoders.base import Encoder, l2_normalize
+from traitlens.encoders.base import Encoder, l2_normalize, pooling_config
 from traitlens.errors import ModelUnavailableError
 from traitlens.fingerprint import files_fingerprint
 
@@ -266,11 +266,9 @@ def _dim_from_folder(path: Path) -> int | None:
             kind = module.get("type", "")
             config_file = path / module.get("path", "") / "config.json"
             if kind.endswith("Pooling"):
-                config = json.loads(config_file.read_text())
-                modes = [k for k, v in config.items() if k.startswith("pooling_mode_") and v]
-                if modes not in (["pooling_mode_mean_tokens"], ["pooling_mode_cls_token"], ["pooling_mode_max_tokens"]):
+                modes, dim = pooling_config(json.loads(config_file.read_text()))
+                if modes not in (["mean_tokens"], ["cls_token"], ["max_tokens"]):
                     return None
-                dim = int(config["word_embedding_dimension"])
             elif kind.endswith("Dense"):
                 dim = int(json.loads(config_file.read_text())["out_features"])
             elif not kind.endswith(("Transformer", "Normalize")):
