@@ -40,7 +40,7 @@ from traitlens.engine import CORRELATION_METHODS, ProfileRun, bipolar, item_corr
 from traitlens.errors import InputError
 from traitlens.io.texts import PreparedTexts, normalise_text, prepare_texts, warn_if_not_english
 from traitlens.psychometrics import key_weights
-from traitlens.training.head import has_head
+from traitlens.training.head import has_head, load_head
 from traitlens.training.scale_prior import load_scale_prior
 
 DEFAULT_TAXONOMY = "bigfive-keywords"
@@ -393,6 +393,7 @@ def correlate(
     data_dir: str | Path | None = None,
     cache: CacheSpec = True,
     backend: str | None = None,
+    head: str | Path | None = None,
 ) -> pd.DataFrame:
     """Predicted correlations between items, from their texts alone.
 
@@ -423,6 +424,9 @@ def correlate(
         pair, columns ``item_a, item_b, r``.
     exemplars, data_dir, cache
         As in :func:`profile`.
+    head : path, optional
+        A head written by ``traitlens train-head`` (its folder, or its ``.json``) for ``method="head"``
+        (``"auto"`` then means ``head``), instead of the shipped ones; it must belong to the model.
 
     Returns
     -------
@@ -448,14 +452,17 @@ def correlate(
     """
     if method not in CORRELATION_CHOICES:
         raise InputError(f"unknown correlation method {method!r}; available: {', '.join(CORRELATION_CHOICES)}")
+    if head is not None and method not in ("auto", "head"):
+        raise InputError(f"head= is a head for method='head', not {method!r}")
     clean, labels = _labelled_texts(texts, ids)
     if len(clean) < 2:
         raise InputError(f"correlations need at least 2 texts; got {len(clean)} (blank texts are skipped)")
     encoder = load_encoder(model, cache=cache, backend=backend)
     if method == "auto":
-        method = auto_correlation_method(encoder)
+        method = "head" if head is not None else auto_correlation_method(encoder)
+    trained = load_head(encoder, head) if head is not None else None
     pool = exemplar_source(exemplars, data_dir) if method in ("profile", "head", "tuned") else None
-    matrix, provenance = item_correlations(clean, encoder, method, pool=pool)
+    matrix, provenance = item_correlations(clean, encoder, method, pool=pool, head=trained)
     if tidy:
         frame = pair_table(matrix, labels)
     else:
@@ -535,6 +542,7 @@ def predict_scales(
     cache: CacheSpec = True,
     backend: str | None = None,
     scale_prior: bool = True,
+    head: str | Path | None = None,
 ) -> ScalePredictions:
     r"""Predicted scale correlations and reliabilities (alpha, omega) of scales, from item texts alone.
 
@@ -544,7 +552,7 @@ def predict_scales(
         One row per item × scale with columns ``text, scale`` and optionally ``item`` (id; default
         the text) and ``key`` (+1 / -1; empty = infer from the predicted correlations). An item may
         sit in several scales.
-    model, method, exemplars, data_dir, cache
+    model, method, exemplars, data_dir, cache, head
         As in :func:`correlate`.
     scale_prior : bool
         Apply the within-scale prior fitted for the model and method, if there is one
@@ -573,7 +581,7 @@ def predict_scales(
     unique = frame.drop_duplicates("item")
     encoder = load_encoder(model, cache=cache, backend=backend)
     item_r = correlate(unique["text"].tolist(), encoder, method=method, ids=unique["item"].tolist(),
-                       exemplars=exemplars, data_dir=data_dir, cache=cache)
+                       exemplars=exemplars, data_dir=data_dir, cache=cache, head=head)
     used = item_r.attrs["provenance"]["method"]
     prior = load_scale_prior(encoder.fingerprint, used) if scale_prior else None
     scale_r, reliability, keys = scale_predictions(item_r, frame, prior.shift if prior else 0.0)

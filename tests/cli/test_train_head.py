@@ -44,3 +44,19 @@ def test_train_head_rejects_a_missing_data_folder(runner, tmp_path: Path, fake_m
     result = runner.invoke(app, ["train-head", "--data", str(tmp_path / "nope"), "--out", str(tmp_path / "h")])
     assert result.exit_code == 1
     assert "is not a folder" in result.stderr
+
+
+def test_a_trained_head_is_used_with_correlate_head(run, tmp_path: Path, fake_model: FakeEncoder, monkeypatch):
+    """The head of train-head had no way into correlate (only shipped heads were searched)."""
+    data = write_bfi(tmp_path / "data", ROWS)
+    assert run("train-head", "--data", str(data), "--out", str(tmp_path / "heads"), "--datasets", "bfi").exit_code == 0
+    monkeypatch.setattr("traitlens.cli.shell.load_model", lambda model, settings: fake_model)
+    texts = ["I panic easily.", "I stay calm.", "I love parties."]
+    result = run("correlate", *texts, "--head", str(tmp_path / "heads"), "--format", "json")
+    assert result.exit_code == 0, result.output
+    envelope = json.loads(result.stdout)
+    assert envelope["provenance"]["method"] == "head" and len(envelope["results"]) == 3
+    assert envelope["provenance"]["head"]["fingerprint"] == fake_model.fingerprint
+    assert "--head THIS_FOLDER" in (tmp_path / "heads" / "hash-encoder.md").read_text()
+    wrong = run("correlate", *texts, "--head", str(tmp_path / "heads"), "--method", "cosine")
+    assert wrong.exit_code == 2 and "--head is a head for --method head" in " ".join(wrong.stderr.split())

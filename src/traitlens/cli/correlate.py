@@ -29,6 +29,7 @@ from traitlens.cli.options import (
     ExemplarDataDirOpt,
     ExemplarsOpt,
     ExemplarSource,
+    HeadPathOpt,
     ItemColumns,
     ModelOpt,
     Output,
@@ -184,7 +185,8 @@ def read_items(source: TextSource) -> Items:
 
 
 def predict(items: Items, encoder: Any, method: str, exemplars: str, data_dir: Path | None,
-            scale_prior: bool = True) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.DataFrame]:
+            scale_prior: bool = True, head: Path | None = None) -> tuple[pd.DataFrame, dict[str, pd.DataFrame],
+                                                                           pd.DataFrame]:
     """One call of the API: the item pairs, the companion tables, and the matrix to draw.
 
     Returns
@@ -204,11 +206,11 @@ def predict(items: Items, encoder: Any, method: str, exemplars: str, data_dir: P
     companions: dict[str, pd.DataFrame] = {}
     if items.memberships is None:
         item_r = correlate(items.texts, encoder, method=method, ids=items.ids, exemplars=exemplars,
-                           data_dir=data_dir)
+                           data_dir=data_dir, head=head)
         drawn = item_r
     else:
         predictions = predict_scales(items.memberships, encoder, method=method, exemplars=exemplars,
-                                     data_dir=data_dir, scale_prior=scale_prior)
+                                     data_dir=data_dir, scale_prior=scale_prior, head=head)
         item_r = predictions.item_correlations
         companions = {"scales": predictions.scale_pairs(), "reliability": predictions.reliability}
         drawn = predictions.scale_correlations
@@ -244,6 +246,7 @@ def correlate_cmd(
     output: Output,
     plot: CorrelationPlotOpt = None,
     scale_prior: ScalePriorOpt = True,
+    head: HeadPathOpt = None,
     settings: EncoderSettings,
 ) -> None:
     """Predicted correlations between items from their texts: item_a, item_b, r (one row per pair).
@@ -261,6 +264,8 @@ def correlate_cmd(
     if columns.key_column is not None and columns.scale_column is None:
         raise typer.BadParameter("--key-column needs --scale-column (a key is an item's direction in a scale)",
                                  param_hint="--key-column")
+    if head is not None and method not in ("auto", "head"):
+        raise typer.BadParameter(f"--head is a head for --method head, not {method}", param_hint="--head")
     companions = COMPANIONS if columns.scale_column is not None else ()
     with shell.reporting():
         fmt = shell.resolve_format(output)
@@ -273,7 +278,7 @@ def correlate_cmd(
             raise InputError(f"correlations need at least two items; got {len(items.texts)}",
                              path=source.file)
         encoder = shell.load_model(model, settings)
-        pairs, tables, matrix = predict(items, encoder, method, exemplars.value, data_dir, scale_prior)
+        pairs, tables, matrix = predict(items, encoder, method, exemplars.value, data_dir, scale_prior, head)
         shell.emit_tables(pairs, tables, fmt, output.out, TITLES)
         if plot is not None:
             save_figure(correlation_heatmap(matrix, items.hover_texts()), plot)

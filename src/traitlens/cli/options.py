@@ -186,6 +186,9 @@ ScaleColumnOpt = Annotated[str | None, typer.Option("--scale-column", help="Colu
 KeyColumnOpt = Annotated[str | None, typer.Option("--key-column", help="Column with each row's key in its scale: "
                                                                        "+1, -1, or empty to infer it "
                                                                        "(needs --scale-column).")]
+HeadPathOpt = Annotated[Path | None, typer.Option("--head", help="A head written by `traitlens train-head` (its "
+                                                                "folder or .json) for --method head (auto then "
+                                                                "means head); it must belong to --model.")]
 ScalePriorOpt = Annotated[bool, typer.Option("--scale-prior/--no-scale-prior",
                                            help="With --scale-column: add the within-scale prior fitted "
                                                 "for the model (scale-mates correlate more than their texts "

@@ -266,7 +266,9 @@ def model_card(head: CorrelationHead, figures: list[dict[str, Any]] | None = Non
         "Predicts signed item × item correlations from item texts: "
         "r̂ = tanh(a · cos(Wᵀf_i, Wᵀf_j) + b), where f joins the item's bipolar profile (contrast, high, low) "
         "over the 5 domains and 30 facets of `bigfive-facets`, computed with the built-in exemplar pool "
-        "(use it as `traitlens.correlate(texts, model, method=\"head\")`). W starts at the identity on the "
+        "(use it as `traitlens correlate --model MODEL --head THIS_FOLDER`, or `traitlens.correlate(texts, "
+        "model, head=\"THIS_FOLDER\")`; a head shipped with traitlens needs only `method=\"head\"`). W starts "
+        "at the identity on the "
         "contrast block (the `profile` predictor) and is pulled back toward it during training.",
         "",
         f"- Base model: `{head.model_name}`, fingerprint `{head.model_fingerprint}` (any other model is refused).",
