@@ -6,7 +6,6 @@ import dataclasses
 import importlib.util
 import itertools
 import json
-import shutil
 
 import numpy as np
 import pandas as pd
@@ -158,7 +157,9 @@ def test_two_steps_without_evaluation_or_negations_then_resume(tmp_path):
         finetune(tiny_pairs().assign(r=0.1), out, settings=settings, resume=True)
     with pytest.raises(InputError, match="already made all 2 steps"):
         finetune(tiny_pairs(), out, settings=settings, resume=True)
-    shutil.rmtree(out / ".cache" / "checkpoints" / "checkpoint-2")  # as if interrupted after step 1
+    cut = out / ".cache" / "checkpoints" / "checkpoint-2"  # as if killed while checkpoint-2 was being saved:
+    (cut / "trainer_state.json").unlink()  # it is written last; an earlier file is cut short
+    (cut / "optimizer.pt").write_bytes(b"cut short")
     again = finetune(tiny_pairs(), out, settings=dataclasses.replace(settings, keep_checkpoints=False), resume=True)
     assert again.record["training"]["steps"] == 2 and not (out / ".cache").exists()
     assert fingerprint_folder(out) != "" and traitlens.correlate(TEXTS[:2], model=out, cache=False).shape == (2, 2)

@@ -453,9 +453,25 @@ def _import_trainer() -> dict[str, Any]:
             elif keeper.snapshot is not None:
                 keeper.restore(self.model)
 
+    def last_complete(folder: str) -> str | None:
+        """The newest checkpoint that was saved whole.
+
+        A newer one cut short (killed while it was written: no ``trainer_state.json``, which is saved
+        last) is removed, so that the run resumes from the one before.
+        """
+        while (last := get_last_checkpoint(folder)) is not None:
+            try:
+                json.loads((Path(last) / "trainer_state.json").read_text())
+                return str(last)
+            except (OSError, ValueError):
+                LOG.warning("removing %s: it was cut short while it was saved; resuming from the one before",
+                            Path(last).name)
+                shutil.rmtree(last)
+        return None
+
     return {"model": SentenceTransformer, "trainer": Trainer,
             "arguments": SentenceTransformerTrainingArguments, "early": EarlyStoppingCallback,
-            "last": get_last_checkpoint, "cosent": CoSENTLoss, "cosine": CosineSimilarityLoss}
+            "last": last_complete, "cosent": CoSENTLoss, "cosine": CosineSimilarityLoss}
 
 
 def _load_base(cls: type, path: Path) -> Any:
