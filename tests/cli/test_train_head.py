@@ -60,3 +60,25 @@ def test_a_trained_head_is_used_with_correlate_head(run, tmp_path: Path, fake_mo
     assert "--head THIS_FOLDER" in (tmp_path / "heads" / "hash-encoder.md").read_text()
     wrong = run("correlate", *texts, "--head", str(tmp_path / "heads"), "--method", "cosine")
     assert wrong.exit_code == 2 and "--head is a head for --method head" in " ".join(wrong.stderr.split())
+
+
+@pytest.mark.parametrize(("setup", "args", "message"), [
+    (lambda d: (d / "afile").write_text("x"), ["--out", "{d}/afile"], "--out must be a folder"),
+    (lambda d: (d / "afile").write_text("x"), ["--out", "{d}/afile/x"], "cannot create the folder"),
+    (lambda d: None, ["--figures", "{d}/nope.json"], "nope.json"),
+    (lambda d: (d / "bad.json").write_text("[{"), ["--figures", "{d}/bad.json"], "not valid JSON"),
+    (lambda d: (d / "obj.json").write_text('{"a": 1}'), ["--figures", "{d}/obj.json"], "must be a JSON list"),
+    (lambda d: None, ["--datasets", "nosuch"], "unknown --datasets nosuch"),
+])
+def test_train_head_bad_options_fail_before_the_model_loads(runner, tmp_path: Path, monkeypatch, setup, args, message):
+    """They had been tracebacks after training (an --out that is a file, a --figures that is not a list ...)."""
+    from traitlens.cli import app
+
+    monkeypatch.setattr("traitlens.cli.train_head.load_model", lambda *a: pytest.fail("the model was loaded"))
+    data = write_bfi(tmp_path / "data", ROWS)
+    setup(tmp_path)
+    more = [a.replace("{d}", str(tmp_path)) for a in args]
+    base = ["train-head", "--data", str(data), "--out", str(tmp_path / "heads")]
+    result = runner.invoke(app, [*base, *more])
+    assert result.exit_code == 1 and message in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "heads").exists()

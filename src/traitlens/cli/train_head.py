@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from traitlens.cli.options import CacheDirOpt, EncoderSettings, ModelOpt, NoCacheOpt
 from traitlens.cli.shell import load_model, reporting, stderr
 from traitlens.errors import InputError
+from traitlens.io.sources import read_utf8
+from traitlens.io.tables import atomic_write
 
 TrainDataOpt = Annotated[Path, typer.Option("--data", help="Shared data folder with the response datasets "
                                                            "(e.g. ../shared/data).")]
@@ -43,10 +46,15 @@ def train_head_cmd(
     from traitlens.training.fit import HeadConfig, fit_head, head_name, model_card
     from traitlens.training.pairs import DATASETS, holdout_texts, shared_item_pairs
 
-    with reporting():
+    with reporting():  # everything that can be checked is checked before the model loads
         if not data.is_dir():
             raise InputError(f"--data {data} is not a folder")
         chosen = tuple(datasets or DATASETS)
+        unknown = [d for d in chosen if d not in DATASETS]
+        if unknown:
+            raise InputError(f"unknown --datasets {', '.join(unknown)}; available: {', '.join(DATASETS)}")
+        rows = _figures(figures) if figures is not None else None
+        _check_out_folder(out)
         encoder = load_model(model, EncoderSettings(cache_dir=cache_dir, no_cache=no_cache))
         try:
             exclude = holdout_texts(data)
@@ -59,8 +67,35 @@ def train_head_cmd(
                f"{pairs.attrs['excluded_items']} items and {pairs.attrs['excluded_pairs']} pairs")
         pool = exemplar_source("builtin")
         head = fit_head(pairs, encoder, pool, config=HeadConfig(seed=seed), meta={"exclusion": exclusion})
-        rows = json.loads(figures.read_text()) if figures is not None else None
         name = head_name(encoder)
-        npz, js = head.save(out, name)
-        (out / f"{name}.md").write_text(model_card(head, rows), encoding="utf-8")
+        card = model_card(head, rows)
+        out.mkdir(parents=True, exist_ok=True)
+        with atomic_write(out / f"{name}.md") as fh:
+            fh.write(card.encode("utf-8"))
+        npz, js = head.save(out, name)  # its .json last: a head is found by its .json, so only when whole
         stderr(f"wrote {npz}, {js} and {out / (name + '.md')} ({head.meta['steps']} steps)")
+
+
+def _figures(path: Path) -> list[dict[str, Any]]:
+    """The leave-one-dataset-out rows of ``--figures``: a JSON list of objects."""
+    try:
+        rows = json.loads(read_utf8(path))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno, column=exc.colno) from None
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise InputError("--figures must be a JSON list of objects (one per held-out dataset and method), "
+                         f"not {type(rows).__name__}", path=path)
+    return rows
+
+
+def _check_out_folder(out: Path) -> None:
+    """``--out`` is a folder, or can become one: not a file, and its nearest existing parent is a writable folder."""
+    if out.exists() and not out.is_dir():
+        raise InputError("--out must be a folder (it holds <model>.npz, .json and .md); this is a file", path=out)
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"cannot create the folder: {parent} is a file", path=out)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write here: permission denied in {parent}", path=out)

@@ -33,6 +33,7 @@ import numpy as np
 from traitlens.analysis.profiles import BipolarProfile
 from traitlens.encoders.base import Encoder
 from traitlens.errors import InputError
+from traitlens.io.tables import atomic_write
 
 __all__ = ["BLOCKS", "HEADS_PACKAGE", "CorrelationHead", "available_heads", "head_features", "load_head"]
 
@@ -142,11 +143,13 @@ class CorrelationHead:
         if self.center is not None:
             arrays["center"] = self.center.astype(np.float32)
         npz = folder / f"{name}.npz"
-        np.savez_compressed(npz, **arrays)
+        with atomic_write(npz) as fh:  # each file whole or not at all; the .json, by which heads are found, last
+            np.savez_compressed(fh, **arrays)
         meta = {**self.meta, "scale": float(self.scale), "bias": float(self.bias), "blocks": list(self.blocks),
                 "model": {"name": self.model_name, "fingerprint": self.model_fingerprint}}
         js = folder / f"{name}.json"
-        js.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        with atomic_write(js) as fh:
+            fh.write((json.dumps(meta, indent=2, sort_keys=True) + "\n").encode("utf-8"))
         return npz, js
 
     @classmethod
