@@ -142,3 +142,24 @@ def test_the_api_keeps_the_caching_the_caller_chose(text_file, tmp_path, monkeyp
 
     stream_file(text_file, tmp_path / "o.parquet", chunk, FakeEncoder(), chunk_size=4, progress=False)
     assert not (tmp_path / "default-cache").exists()
+
+
+def test_blank_lines_of_a_csv_are_no_records_as_in_memory(tmp_path):
+    """A one-column CSV with blank lines had failed when streamed ('0 fields') but not in memory."""
+    from traitlens.io.texts import read_texts
+
+    path = tmp_path / "blanks.csv"
+    path.write_text("text\nAlpha is kind.\n\nBeta is calm.\n\nGamma is loud.\n\n")
+    streamed = [t for texts, _, _ in iter_chunks(path, None, 2) for t in texts]
+    assert streamed == read_texts(path) == ["Alpha is kind.", "Beta is calm.", "Gamma is loud."]
+    assert [p for _, places, _ in iter_chunks(path, None, 10) for p in places] == [2, 4, 6]
+
+
+@pytest.mark.parametrize("content", ["a,text\n1,fine\n2,x,extra\n", "", "a,text\n", "a,b\n1,2\n"])
+def test_bad_input_leaves_no_work_folder(tmp_path, content):
+    path = tmp_path / "in.csv"
+    path.write_text(content)
+    out = tmp_path / "o.parquet"
+    with pytest.raises(InputError):
+        stream_file(path, out, similarity_chunk, FakeEncoder(), chunk_size=1, progress=False)
+    assert not work_folder(out).exists() and not out.exists()

@@ -173,8 +173,12 @@ def _line_records(path: Path, column: str | None, suffix: str) -> Iterator[tuple
                 index = header.index(pick_text_column(column, header, path))
                 start = reader.line_num + 1
                 for row in reader:
+                    if not row or (len(row) == 1 and not row[0].strip()):
+                        start = reader.line_num + 1  # a blank line is no record (as io.sources reads files)
+                        continue
                     if len(row) != len(header):
-                        raise InputError(f"{len(row)} fields, the header has {len(header)}", path=path, line=start)
+                        raise InputError(f"row has {len(row)} fields but the header has {len(header)}", path=path,
+                                         line=start, column=min(len(row), len(header)) + 1)
                     yield row[index], start
                     start = reader.line_num + 1
     except UnicodeDecodeError as exc:
@@ -356,6 +360,9 @@ def stream_file(path: str | Path, out: str | Path, analyse: ChunkAnalysis, encod
         streaming = {"input": str(path), "chunk_size": chunk_size, "chunks": n_chunks,
                      "resumed_chunks": skipped, "resumed": bool(resume and skipped)}
         rows = _merge(folder, n_chunks, out, streaming)
+    except InputError:  # bad input: the file must change, so the chunks done cannot be resumed
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         bar.close()
     shutil.rmtree(folder, ignore_errors=True)

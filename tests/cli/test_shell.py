@@ -128,3 +128,14 @@ def test_a_folder_given_as_file_is_named_as_such(run, loads, tmp_path, command):
     result = run(command[0], "--file", str(folder), *command[1:])
     assert result.exit_code == 1 and f"error: {folder}: is a folder, expected a file" in result.stderr
     assert loads == []
+
+
+def test_an_error_of_the_system_is_one_line_not_a_traceback(run, loads, monkeypatch):
+    """A folder that looks writable but is not (/sys as root), a full disk: exit 1 naming the file."""
+    def fail(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", "/sys/kernel/o.csv")
+
+    monkeypatch.setattr("traitlens.cli.shell.emit", fail)
+    result = run("similarity", "I like parties")
+    assert result.exit_code == 1 and "error: /sys/kernel/o.csv: permission denied" in result.stderr
+    assert "Traceback" not in result.output

@@ -6,6 +6,7 @@ becomes ``error: ...`` and exit code 1; a usage error (``typer.BadParameter``) e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -63,7 +64,12 @@ class _StderrLog(logging.Handler):
 
 @contextmanager
 def reporting() -> Iterator[None]:
-    """Show warnings as ``warning: ...`` lines and log messages on stderr; a :class:`TraitlensError` → exit 1."""
+    """Show warnings as ``warning: ...`` lines and log messages on stderr; a :class:`TraitlensError` → exit 1.
+
+    So is an error of the operating system (a folder that cannot be written though it looked writable,
+    such as ``/sys``; a full disk): one line naming the file, never a traceback. A closed pipe
+    (``traitlens ... | head``) ends the command quietly.
+    """
     logger = logging.getLogger("traitlens")
     handler, level = _StderrLog(logging.INFO), logger.level
     logger.addHandler(handler)
@@ -74,6 +80,14 @@ def reporting() -> Iterator[None]:
             yield
         except TraitlensError as exc:
             stderr(f"error: {exc}")
+            raise typer.Exit(code=1) from None
+        except BrokenPipeError:
+            with contextlib.suppress(OSError, ValueError):  # no flush into the closed pipe at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(code=1) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            stderr(f"error: {where}{(exc.strerror or str(exc)).lower()}")
             raise typer.Exit(code=1) from None
         finally:
             logger.removeHandler(handler)
