@@ -52,8 +52,9 @@ def test_read_pairs_reads_tsv(tmp_path):
 @pytest.mark.parametrize(("body", "line", "column", "words"), [
     ("a,b,1.5\na,c,0\nb,c,0\n", 2, "r", "r is 1.5, outside [-1, 1]"),
     ("a,b,0.1\na,c,-1.01\nb,c,0\n", 3, "r", "outside [-1, 1]"),
-    ("a,b,0.1\na,c,\nb,c,0\n", 3, "r", "r is empty"),
-    ("a,b,0.1\na,c,NaN\nb,c,0\n", 3, "r", "r is empty"),
+    ("a,b,0.1\na,c,\nb,c,0\n", 3, "r", "r is missing (empty or NaN)"),
+    ("a,b,0.1\na,c,NaN\nb,c,0\n", 3, "r", "r is missing (empty or NaN)"),
+    ("a,b,0.1\na,c,inf\nb,c,0\n", 3, "r", "r is inf, not a finite number"),
     ("a,b,0.1\na,c,high\nb,c,0\n", 3, "r", "r is 'high', not a number"),
     ("a,b,0.1\na,c,0.2\nb,a,0.3\n", 4, "text_a", "occurs twice (first on line 2)"),
     ("a,b,0.1\na,c,0.2\na,b,0.1\n", 4, "text_a", "occurs twice"),
@@ -67,6 +68,21 @@ def test_bad_pairs_name_file_line_and_column(tmp_path, body, line, column, words
     error = info.value
     assert (error.path, error.line, error.column) == (str(path), line, column)
     assert words in str(error)
+
+
+def test_pairs_in_other_case_or_punctuation_are_warned_about(tmp_path):
+    """The item split takes them for one item: a self pair in other words, a pair given twice in other words."""
+    from traitlens.finetuning.data import PairWarning
+
+    path = write(tmp_path / "pairs.csv", "text_a,text_b,r\nI like cats.,i like cats!,0.9\n"
+                 "I like cats.,I like dogs.,0.3\nI Like Cats.,I like dogs.,-0.5\nb,c,0.3\n")
+    with pytest.warns(PairWarning) as caught:
+        read_pairs(path)
+    messages = [str(w.message) for w in caught]
+    assert any("1 pair(s) join an item with itself in other case, punctuation or spacing (first on line 2" in m
+               for m in messages)
+    assert any("1 pair(s) repeat another pair once case, punctuation and spacing are ignored (first on line 4, "
+               "like line 3)" in m for m in messages)
 
 
 def test_missing_column_is_named(tmp_path):
@@ -119,6 +135,14 @@ def test_a_non_numeric_response_names_line_and_column(tmp_path):
     with pytest.raises(InputError, match="response 'x' is not a number") as info:
         pairs_from_responses(responses, items)
     assert (info.value.line, info.value.column) == (4, "q2")
+
+
+def test_an_infinite_response_names_line_and_column(tmp_path):
+    """It had been read as a number, and every pair of its item dropped as 'no variance'."""
+    responses, items = responses_files(tmp_path, "q1,q2,q3\n1,2,3\n2,3,inf\n3,4,5\n")
+    with pytest.raises(InputError, match="response 'inf' is not a finite number") as info:
+        pairs_from_responses(responses, items)
+    assert (info.value.line, info.value.column) == (3, "q3")
 
 
 def test_items_without_a_response_column(tmp_path):

@@ -110,18 +110,36 @@ def check_pairs(frame: pd.DataFrame, *, path: Path | None = None, lines: Sequenc
     for row, value in enumerate(r):
         if not math.isfinite(value):
             raw = out["r"].iloc[row]
-            shown = "empty" if raw is None or (isinstance(raw, float) and math.isnan(raw)) or str(raw).strip() == "" \
-                else f"{raw!r}, not a number"
+            if raw is None or str(raw).strip() == "":
+                shown = "empty"
+            elif isinstance(raw, float | np.floating) and math.isnan(raw):
+                shown = "missing (empty or NaN)"
+            elif isinstance(raw, int | float | np.number):
+                shown = f"{float(raw)}, not a finite number"
+            else:
+                shown = f"{str(raw)!r}, not a number"
             raise InputError(f"{_row_name(path, row)}r is {shown}; every pair needs a correlation in [-1, 1]",
                              **_where(path, lines, row, "r"))
         if not -1.0 <= value <= 1.0:
             raise InputError(f"{_row_name(path, row)}r is {value:g}, outside [-1, 1]", **_where(path, lines, row, "r"))
     out["r"] = r
     seen: dict[tuple[str, str], int] = {}
+    near: dict[tuple[str, str], int] = {}
+    rewordings: list[int] = []
+    repeats: list[tuple[int, int]] = []
     for row, (a, b) in enumerate(zip(out["text_a"], out["text_b"], strict=True)):
         if a == b:
             raise InputError(f"{_row_name(path, row)}text_a and text_b are the same text ({a!r}): an item cannot be "
                              "paired with itself", **_where(path, lines, row, "text_b"))
+        # the item split tells items apart with case, punctuation and spacing ignored: say where that joins them
+        na, nb = normalise_text(a), normalise_text(b)
+        if na == nb:
+            rewordings.append(row)
+        else:
+            loose = (na, nb) if na < nb else (nb, na)
+            if loose in near:
+                repeats.append((row, near[loose]))
+            near.setdefault(loose, row)
         key = (a, b) if a < b else (b, a)
         if key in seen:
             first = seen[key]
@@ -129,11 +147,34 @@ def check_pairs(frame: pd.DataFrame, *, path: Path | None = None, lines: Sequenc
             raise InputError(f"{_row_name(path, row)}the pair ({a!r}, {b!r}) occurs twice (first on {where}); give "
                              "each pair of items once", **_where(path, lines, row, "text_a"))
         seen[key] = row
+    _warn_rewordings(out, rewordings, repeats, path, lines)
     n_items = len(set(out["text_a"]) | set(out["text_b"]))
     if n_items < MIN_ITEMS:
         raise InputError(f"the pairs name {n_items} distinct item(s); a fine-tune needs at least {MIN_ITEMS} "
                          "(to hold some out)", path=path)
     return out
+
+
+def _warn_rewordings(out: pd.DataFrame, rewordings: list[int], repeats: list[tuple[int, int]], path: Path | None,
+                     lines: Sequence[int] | None) -> None:
+    """Warn once about pairs of an item with itself reworded, once about pairs repeated in other words.
+
+    "In other words" is case, punctuation and spacing (:func:`normalise_text`): the item split takes
+    such texts for one item.
+    """
+    def place(row: int) -> str:
+        return f"line {lines[row]}" if path is not None and lines is not None else f"pair {row}"
+
+    if rewordings:
+        row = rewordings[0]
+        warnings.warn(f"{path or 'pairs'}: {len(rewordings)} pair(s) join an item with itself in other case, "
+                      f"punctuation or spacing (first on {place(row)}: {out['text_a'][row]!r}, "
+                      f"{out['text_b'][row]!r}); the item split takes them for one item", PairWarning, stacklevel=3)
+    if repeats:
+        row, first = repeats[0]
+        warnings.warn(f"{path or 'pairs'}: {len(repeats)} pair(s) repeat another pair once case, punctuation and "
+                      f"spacing are ignored (first on {place(row)}, like {place(first)}); both are kept",
+                      PairWarning, stacklevel=3)
 
 
 def read_pairs(path: str | Path) -> pd.DataFrame:
@@ -237,13 +278,14 @@ def pairs_from_responses(responses: str | Path, items: str | Path) -> pd.DataFra
     frame.columns = ids
     for item in ids:
         column = frame[item]
-        if pd.api.types.is_numeric_dtype(column):
-            continue
-        numbers = pd.to_numeric(column, errors="coerce")
-        bad = column.notna() & numbers.isna()
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"response {column.iloc[row]!r} is not a number", path=source.path,
-                         line=source.lines[row], column=item)
+        numbers = column if pd.api.types.is_numeric_dtype(column) else pd.to_numeric(column, errors="coerce")
+        bad = (column.notna() & numbers.isna()) | np.isinf(numbers.to_numpy(dtype=float))
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            what = "not a finite number" if np.isinf(float(numbers.iloc[row])) else "not a number"
+            raise InputError(f"response {str(column.iloc[row])!r} is {what}", path=source.path,
+                             line=source.lines[row], column=item)
+        frame[item] = numbers
     if len(ids) < MIN_ITEMS:
         raise InputError(f"the responses have {len(ids)} item column(s); a fine-tune needs at least {MIN_ITEMS}",
                          path=source.path, line=1)
