@@ -52,7 +52,7 @@ def test_usage_errors(invoke, args):
 
 @pytest.mark.parametrize(("body", "words"), [
     ("text_a,text_b,r\na,b,0.1\na,c,1.2\nb,c,0\n", "pairs.csv, line 3, field r: r is 1.2, outside [-1, 1]"),
-    ("text_a,text_b,r\na,b,0.1\na,c,\nb,c,0\n", "pairs.csv, line 3, field r: r is empty"),
+    ("text_a,text_b,r\na,b,0.1\na,c,\nb,c,0\n", "pairs.csv, line 3, field r: r is missing (empty or NaN)"),
     ("text_a,text_b,r\na,b,0.1\nb,a,0.2\nb,c,0\n", "pairs.csv, line 3, field text_a: the pair ('b', 'a') occurs twice"),
     ("text_a,text_b,r\na,b,0.1\nc,c,0.2\nb,c,0\n", "pairs.csv, line 3, field text_b: text_a and text_b are the same"),
     ("text_a,text_b,r\na,b,0.1\n", "needs at least 3"),
