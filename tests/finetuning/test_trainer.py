@@ -149,6 +149,8 @@ def test_two_steps_without_evaluation_or_negations_then_resume(tmp_path):
     assert rec["split"]["heldout_items"] == 0 and rec["data"]["licence"] == "CC0"
     assert result.record["settings"]["loss"] == "cosent"
     assert sorted(p.name for p in (out / ".cache" / "checkpoints").iterdir()) == ["checkpoint-1", "checkpoint-2"]
+    weights = next(out.glob("*.safetensors"))
+    assert weights.stat().st_mode & 0o777 == 0o644, "the model folder is readable to others, as a shared model"
     fingerprint = fingerprint_folder(out)
     frame = traitlens.correlate(TEXTS[:3], model=out, method="cosine", cache=False)
     assert frame.attrs["provenance"]["model"]["fingerprint"] == fingerprint and frame.shape == (3, 3)

@@ -693,6 +693,9 @@ def finetune(
         best_step = keeper.step
     if lora_record is None:
         trainer.model.save(str(out), create_model_card=False)
+        for written in out.rglob("*"):  # safetensors writes its file 0600: the folder is meant to be shared
+            if written.is_file() and CHECKPOINTS.parts[0] not in written.relative_to(out).parts:
+                written.chmod(0o644)
     training = {"monitored_pairs": f"{monitored} ({len(monitor)})" if evaluate else None,
                 "steps": int(state.global_step), "planned_steps": int(total), "epochs": float(state.epoch or 0),
                 "steps_per_epoch": steps_per_epoch, "best_step": best_step,
