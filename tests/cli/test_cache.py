@@ -22,3 +22,9 @@ def test_cache_info_text_and_clear_one_model(run, tmp_path):
     assert result.exit_code == 0 and str(tmp_path) in result.stdout and "vectors: 0" in result.stdout
     result = run("cache", "clear", "--cache-dir", str(tmp_path), "--model-fingerprint", "0123456789abcdef")
     assert result.exit_code == 0 and "deleted 0 cached vectors" in result.stderr
+    assert "warning: no cached vectors of a model with fingerprint '0123456789abcdef'" in result.stderr
+
+
+def test_cache_clear_of_a_folder_that_does_not_exist_creates_nothing(run, tmp_path):
+    result = run("cache", "clear", "--cache-dir", str(tmp_path / "nope"))
+    assert result.exit_code == 0 and "no cache there" in result.stderr and not (tmp_path / "nope").exists()

@@ -30,5 +30,15 @@ def info_cmd(cache_dir: CacheDirOpt = None, as_json: JsonOpt = False) -> None:
 def clear_cmd(cache_dir: CacheDirOpt = None, fingerprint: FingerprintOpt = None) -> None:
     """Delete cached vectors (all, or one model's)."""
     with reporting():
-        n = EmbeddingCache(cache_dir).clear(fingerprint)
+        if cache_dir is not None and not cache_dir.exists():
+            stderr(f"{cache_dir}: no cache there (the folder does not exist); nothing deleted")
+            return
+        cache = EmbeddingCache(cache_dir)
+        if fingerprint is not None:
+            known = {m["fingerprint"]: m["model"] for m in cache.info().models}
+            if fingerprint not in known:  # said, not an error: clearing what is not there leaves it cleared
+                shown = ", ".join(f"{f} ({name})" for f, name in known.items()) or "no model"
+                stderr(f"warning: no cached vectors of a model with fingerprint {fingerprint!r} (a model's 16-hex "
+                       f"fingerprint, as `traitlens cache info` shows); the cache holds {shown}")
+        n = cache.clear(fingerprint)
     stderr(f"deleted {n} cached vectors")
