@@ -31,7 +31,8 @@ def make_provenance(encoder: Encoder | None = None, **extra: Any) -> dict[str, A
     -------
     dict
         ``traitlens_version``, ``created`` (UTC, ISO 8601), ``python``, ``model``
-        (``id``, ``fingerprint``, ``dim``) and the extra fields.
+        (``id``, ``fingerprint``, ``dim``; ``adapter`` for an adapted model, ``fine_tuned_from`` for a
+        ``traitlens finetune`` folder) and the extra fields.
     """
     record: dict[str, Any] = {
         "traitlens_version": __version__,
@@ -40,9 +41,13 @@ def make_provenance(encoder: Encoder | None = None, **extra: Any) -> dict[str, A
     }
     if encoder is not None:
         record["model"] = {"id": encoder.name, "fingerprint": encoder.fingerprint, "dim": int(encoder.dim)}
-        adapter = getattr(getattr(encoder, "inner", encoder), "adapter", None)  # encoders.adapted.AdaptedEncoder
+        inner = getattr(encoder, "inner", encoder)
+        adapter = getattr(inner, "adapter", None)  # encoders.adapted.AdaptedEncoder
         if adapter is not None and hasattr(adapter, "record"):
             record["model"]["adapter"] = adapter.record()
+        base = getattr(inner, "base", None)  # a folder written by `traitlens finetune`: the model it started from
+        if isinstance(base, dict):
+            record["model"]["fine_tuned_from"] = base
     record.update(extra)
     return record
 

@@ -154,6 +154,7 @@ def test_two_steps_without_evaluation_or_negations_then_resume(tmp_path):
     fingerprint = fingerprint_folder(out)
     frame = traitlens.correlate(TEXTS[:3], model=out, method="cosine", cache=False)
     assert frame.attrs["provenance"]["model"]["fingerprint"] == fingerprint and frame.shape == (3, 3)
+    assert frame.attrs["provenance"]["model"]["fine_tuned_from"]["id"] == rec["base"]["id"]  # not just "m"
     # resuming needs the same data and settings; from the last checkpoint nothing is left to do
     with pytest.raises(InputError, match="cannot resume"):
         finetune(tiny_pairs().assign(r=0.1), out, settings=settings, resume=True)

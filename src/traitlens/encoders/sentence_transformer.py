@@ -198,6 +198,7 @@ class SentenceTransformerEncoder(Encoder):
         self.batch_size = batch_size
         self.device = device
         self._dim = _dim_from_folder(self.path)
+        self.base = _fine_tuned_from(self.path)
 
     @property
     def model(self) -> Any:
@@ -255,6 +256,15 @@ class SentenceTransformerEncoder(Encoder):
             normalize_embeddings=False,
         )
         return l2_normalize(vectors)
+
+
+def _fine_tuned_from(path: Path) -> dict[str, str] | None:
+    """``id`` and ``fingerprint`` of the model a ``traitlens finetune`` folder was trained from (its training.json)."""
+    try:
+        base = json.loads((Path(path) / "training.json").read_text(encoding="utf-8"))["base"]
+        return {"id": str(base["id"]), "fingerprint": str(base["fingerprint"])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _dim_from_folder(path: Path) -> int | None:
