@@ -166,3 +166,11 @@ def test_two_steps_without_evaluation_or_negations_then_resume(tmp_path):
     again = finetune(tiny_pairs(), out, settings=dataclasses.replace(settings, keep_checkpoints=False), resume=True)
     assert again.record["training"]["steps"] == 2 and not (out / ".cache").exists()
     assert fingerprint_folder(out) != "" and traitlens.correlate(TEXTS[:2], model=out, cache=False).shape == (2, 2)
+
+
+def test_data_that_cannot_be_split_leaves_no_output_folder(tmp_path):
+    """The folder is made only once the data is checked and split (an impossible split had left it empty)."""
+    out = tmp_path / "new" / "m"
+    with pytest.raises(InputError):
+        finetune(tiny_pairs(), out, settings=FinetuneSettings(max_steps=1, eval_fraction=0.9))
+    assert not out.exists()

@@ -28,6 +28,7 @@ import importlib.util
 import json
 import logging
 import math
+import os
 import shutil
 import time
 import warnings
@@ -194,8 +195,8 @@ def _is_finetune_folder(path: Path) -> bool:
     return (path / RECORD_FILE).is_file() or (path / RUN_FILE).is_file()
 
 
-def _prepare_out(out: Path, *, overwrite: bool, resume: bool) -> None:
-    """Check the output folder before any work; empty it for ``overwrite``."""
+def _check_out(out: Path, *, overwrite: bool, resume: bool) -> None:
+    """Check the output folder before any work, changing nothing (:func:`_prepare_out` makes it)."""
     if out.exists() and not out.is_dir():
         raise InputError("the output exists and is not a folder", path=out)
     if out.is_dir() and any(out.iterdir()):
@@ -209,9 +210,19 @@ def _prepare_out(out: Path, *, overwrite: bool, resume: bool) -> None:
         if not _is_finetune_folder(out):
             raise InputError("the output folder is not an earlier traitlens fine-tune (no training.json); refusing "
                              "to overwrite it: choose another --out", path=out)
-        shutil.rmtree(out)
     elif resume:
         raise InputError("nothing to resume: the output folder does not exist or is empty", path=out)
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write to the output folder ({parent} is not a writable folder)", path=out)
+
+
+def _prepare_out(out: Path, *, overwrite: bool, resume: bool) -> None:
+    """Make the output folder once the data is checked and split (emptied for ``overwrite``)."""
+    if out.is_dir() and any(out.iterdir()) and not resume and overwrite:
+        shutil.rmtree(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / ".write-test"
@@ -578,7 +589,7 @@ def finetune(
     base_id, base_path = resolve_model(base, local_files_only=local_files_only)
     base_fingerprint = fingerprint_folder(base_path)
     out = Path(out).expanduser()
-    _prepare_out(out, overwrite=overwrite, resume=resume)
+    _check_out(out, overwrite=overwrite, resume=resume)
     key = _settings_key(settings, base_fingerprint, pairs)
     if resume:
         earlier = json.loads((out / RUN_FILE).read_text()) if (out / RUN_FILE).is_file() else {}
@@ -601,6 +612,7 @@ def finetune(
             raise InputError(f"after excluding the {exclusion_label}, {n_items} item(s) are left; a fine-tune needs "
                              f"at least {MIN_ITEMS}")
     split = split_items(pairs, settings.eval_fraction, settings.seed, guard_encoder)
+    _prepare_out(out, overwrite=overwrite, resume=resume)  # the data is usable: only now is the folder made
     all_items = list(dict.fromkeys([*pairs["text_a"], *pairs["text_b"]]))
     polarity, negation_record = (_polarity_pairs(split, all_items, list(exclude_texts or []), settings, guard_encoder)
                                  if settings.negations else (pd.DataFrame(columns=["text_a", "text_b", "r"]),
