@@ -6,6 +6,7 @@ import dataclasses
 import importlib.util
 import itertools
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -174,3 +175,22 @@ def test_data_that_cannot_be_split_leaves_no_output_folder(tmp_path):
     with pytest.raises(InputError):
         finetune(tiny_pairs(), out, settings=FinetuneSettings(max_steps=1, eval_fraction=0.9))
     assert not out.exists()
+
+
+def test_a_resumed_run_records_every_evaluation_and_where_it_resumed(tmp_path):
+    """Its training.json had listed only the evaluations after the resume (the best step among the lost)."""
+    settings = FinetuneSettings(max_steps=4, batch_size=4, eval_fraction=0.3, eval_steps=1, patience=10,
+                                negations=False, seed=2, keep_checkpoints=True)
+    out = tmp_path / "m"
+    finetune(tiny_pairs(), out, settings=settings)
+    whole = json.loads((out / "training.json").read_text())["training"]
+    assert [e["step"] for e in whole["evaluations"]] == [1, 2, 3, 4] and whole["resumed_from_step"] is None
+    kept = sorted((out / ".cache" / "checkpoints").glob("checkpoint-*"), key=lambda c: int(c.name.rsplit("-", 1)[1]))
+    for later in kept[1:]:  # as if interrupted after the earliest checkpoint kept (the best and the last are)
+        shutil.rmtree(later)
+    step = int(kept[0].name.rsplit("-", 1)[1])
+    assert step < 4
+    again = finetune(tiny_pairs(), out, settings=settings, resume=True).record["training"]
+    assert [e["step"] for e in again["evaluations"]] == [1, 2, 3, 4] and again["resumed_from_step"] == step
+    assert again["evaluations"][:step] == whole["evaluations"][:step]
+    assert f"resumed from the checkpoint at step {step}" in (out / "README.md").read_text()

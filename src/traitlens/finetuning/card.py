@@ -139,6 +139,8 @@ def model_card(record: dict[str, Any]) -> str:
         f"- best step (the weights written): {training['best_step'] if training['best_step'] is not None else 'last'}",
         f"- mean training loss: {_number(training['train_loss'], 4)}",
         f"- time: {_duration(training['elapsed_s'])} on {training['device']}",
+        *([f"- resumed from the checkpoint at step {training['resumed_from_step']}: the loss and the time are "
+           "those of the steps after it"] if training.get("resumed_from_step") is not None else []),
         "",
         "`training.json` holds the full record, including every evaluation.",
         "",

@@ -340,7 +340,6 @@ def _progress_callback() -> Any:
             self.start = time.monotonic()
             self.first_step = 0
             self.best: tuple[float, int] | None = None
-            self.evaluations: list[dict[str, float]] = []
 
         def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
             self.start = time.monotonic()
@@ -366,9 +365,6 @@ def _progress_callback() -> Any:
             value = (metrics or {}).get(f"eval_{PRIMARY}")
             if value is None:
                 return
-            self.evaluations.append({"step": state.global_step, **{k.removeprefix("eval_"): float(v)
-                                                                    for k, v in (metrics or {}).items()
-                                                                    if isinstance(v, int | float)}})
             if math.isfinite(value) and (self.best is None or value > self.best[0]):
                 self.best = (value, state.global_step)
             best = f" (best {self.best[0]:.3f} at step {self.best[1]})" if self.best else ""
@@ -713,9 +709,11 @@ def finetune(
                 "steps_per_epoch": steps_per_epoch, "best_step": best_step,
                 "stop": "time limit" if limit.hit else (
                     "early stopping" if evaluate and state.global_step < total else "planned steps"),
-                "train_loss": float(output.training_loss), "evaluations": callbacks[0].evaluations,
+                "train_loss": float(output.training_loss), "evaluations": _evaluations(state),
                 "eval_steps": eval_steps if evaluate else None, "elapsed_s": round(time.monotonic() - started, 1),
-                "device": "cuda" if _cuda() else "cpu"}
+                "device": "cuda" if _cuda() else "cpu",
+                # a resumed run: its loss and time are those of the steps after the checkpoint it resumed from
+                "resumed_from_step": (int(Path(last).name.rsplit("-", 1)[1]) if last else 0) if resume else None}
     record = {
         "traitlens_version": _version(), "created": created,
         "base": {"id": base_id, "fingerprint": base_fingerprint, "licence": _base_licence(base_path)},
@@ -806,6 +804,16 @@ def _version() -> str:
     from traitlens import __version__
 
     return __version__
+
+
+def _evaluations(state: Any) -> list[dict[str, float]]:
+    """Every held-out evaluation of the run, from the trainer's log history.
+
+    A resumed run restores that history from its checkpoint, so the evaluations before the interruption are kept.
+    """
+    return [{"step": int(entry["step"]), **{key.removeprefix("eval_"): float(value) for key, value in entry.items()
+                                            if key.startswith("eval_") and isinstance(value, int | float)}}
+            for entry in state.log_history if f"eval_{PRIMARY}" in entry]
 
 
 def _write_split(path: Path, split: ItemSplit) -> None:
