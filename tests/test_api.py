@@ -419,3 +419,22 @@ def test_percentile_rule_on_a_small_collection_says_what_its_flags_mean(fake_enc
     rows = [(s, s.upper(), f"{s} item {i}", 1) for s in "abcde" for i in range(2)]
     with pytest.warns(UserWarning, match=r"10 scale pairs: the 99th percentile cut-off is set by the most similar"):
         jingle_jangle(pd.DataFrame(rows, columns=["scale", "label", "text", "key"]), fake_encoder)
+
+
+def test_factors_and_scale_analyses_name_what_they_read(fake_encoder):
+    """factors had recorded no input at all; the footer line of jingle-jangle named none."""
+    import pandas as pd
+
+    from traitlens.api import factors, jingle_jangle
+    from traitlens.provenance import provenance_line
+
+    texts = ["I feel happy.", "I am cheerful.", "I worry a lot.", "I am tense."]
+    frame = factors(pd.DataFrame({"text": texts}), fake_encoder, method="cosine", n_factors=1)
+    items = frame.attrs["provenance"]["items"]
+    assert items["name"] == "frame" and items["n_items"] == 4 and len(items["fingerprint"]) == 12
+    assert factors("bfi", fake_encoder, method="cosine", n_factors=2).attrs["provenance"]["items"]["name"] == "bfi"
+    rows = [(s, s.upper(), f"{s} item {i}", 1) for s in "abc" for i in range(2)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pairs = jingle_jangle(pd.DataFrame(rows, columns=["scale", "label", "text", "key"]), fake_encoder)
+    assert "· scales frame (" in provenance_line(pairs.attrs["provenance"])

@@ -38,6 +38,7 @@ from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.engine import CORRELATION_METHODS, ProfileRun, bipolar, item_correlations, keyword_similarity
 from traitlens.errors import InputError
+from traitlens.fingerprint import content_fingerprint
 from traitlens.io.texts import PreparedTexts, normalise_text, prepare_texts, warn_if_not_english
 from traitlens.psychometrics import key_weights
 from traitlens.training.head import has_head, load_head
@@ -768,6 +769,8 @@ def factors(
 
     if method not in FACTOR_CHOICES:
         raise InputError(f"unknown factor method {method!r}; available: {', '.join(FACTOR_CHOICES)}")
+    source = items.name if isinstance(items, Inventory) else (
+        Path(items).name if isinstance(items, str | Path) else "frame")
     if isinstance(items, str | Path) and (table := read_item_table(items)) is not None:
         items = table
     if isinstance(items, pd.DataFrame) and "scale" not in items.columns:
@@ -824,7 +827,10 @@ def factors(
                       f"{first!r}): the solution is improper — fewer factors (n_factors), or dropping near-duplicate "
                       "items, usually removes it", stacklevel=2)
     out = loading_frame(solution.loadings, labels)
-    out.attrs["provenance"] = {**provenance, "analysis": "factors", "method": method, "factors": record}
+    analysed = unique[["item", "text", "scale"]].assign(key=unique["key"] if "key" in unique else np.nan)
+    out.attrs["provenance"] = {**provenance, "analysis": "factors", "method": method, "factors": record,
+                               "items": {"name": source, "n_items": len(unique),
+                                         "fingerprint": content_fingerprint(analysed.to_csv(index=False))}}
     return out
 
 

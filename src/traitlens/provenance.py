@@ -69,4 +69,9 @@ def provenance_line(record: dict[str, Any]) -> str:
     inventory = record.get("inventory")
     if inventory:
         parts.append(f"inventory {inventory['name']}")
+    for key in ("scales", "items"):  # the scale collection or item set an analysis read
+        source = record.get(key)
+        if isinstance(source, dict) and source.get("name"):
+            parts.append(f"{key} {source['name']}" + (f" ({source['fingerprint']})" if source.get("fingerprint")
+                                                      else ""))
     return " · ".join(parts)

@@ -136,3 +136,24 @@ def test_scale_names_that_differ_only_in_case_are_warned_about():
     with pytest.warns(ScaleWarning, match=r"1 scale name\(s\) differ only in case and are kept apart: 'Grit' / 'grit'"):
         collection = load_scales(pd.DataFrame(rows, columns=["scale", "label", "text", "key"]))
     assert len(collection.scales) == 4
+
+
+def test_an_inventory_file_loads_as_scales_named_by_their_ids(tmp_path):
+    """`--inventory mybfi.csv` had failed in jingle-jangle, map and relabel ("missing column 'label'")."""
+    from traitlens.constructs.inventory import load_inventory
+
+    csv = tmp_path / "mine.csv"
+    csv.write_text("item,text,scale,key\nd1,I love dogs.,Dogs,1\nd2,Dogs scare me.,Dogs,-1\nc1,I adore cats.,Cats,1\n"
+                   "c2,Cats annoy me.,Cats,-1\nb1,I feed birds.,Birds,1\nb2,Birds are noisy.,Birds,-1\n")
+    yaml = tmp_path / "mine.yaml"
+    yaml.write_text("name: pets\nitems:\n" + "".join(
+        f"  - {{item: {i}, text: {t}, scales: {{{s}: {k}}}}}\n"
+        for i, t, s, k in [("d1", "I love dogs.", "Dogs", 1), ("d2", "Dogs scare me.", "Dogs", -1),
+                           ("c1", "I adore cats.", "Cats", 1), ("c2", "Cats annoy me.", "Cats", -1),
+                           ("b1", "I feed birds.", "Birds", 1), ("b2", "Birds are noisy.", "Birds", -1)]))
+    for path in (csv, yaml):
+        collection = load_scales(path)
+        expected = load_inventory(path).frame
+        assert sorted(collection.scales) == ["Birds", "Cats", "Dogs"]
+        assert collection.labels.to_dict() == {s: s for s in collection.scales}
+        assert collection.frame["key"].tolist() == expected["key"].tolist()

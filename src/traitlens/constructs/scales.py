@@ -226,7 +226,12 @@ def load_scales(source: ScaleSource, *, min_scales: int = MIN_SCALES) -> ScaleCo
     elif isinstance(source, str | Path):
         path = Path(source)
         suffix = path.suffix.lower()
-        if suffix in (".csv", ".tsv"):
+        if _is_inventory_file(path):  # an inventory's layout (item, text, scale, key): its scales, named by id
+            from traitlens.constructs.inventory import load_inventory
+
+            inventory = load_inventory(path)
+            rows, lines = _inventory_rows(inventory), None
+        elif suffix in (".csv", ".tsv"):
             from traitlens.io.sources import read_delimited
 
             table = read_delimited(path)
@@ -250,6 +255,28 @@ def load_scales(source: ScaleSource, *, min_scales: int = MIN_SCALES) -> ScaleCo
         raise InputError(f"a scale collection needs at least {min_scales} scales; got {n}", path=path)
     _warn(frame)
     return ScaleCollection(frame, name)
+
+
+def _is_inventory_file(path: Path) -> bool:
+    """Whether ``path`` is laid out as an inventory (:mod:`traitlens.constructs.inventory`), not as scales.
+
+    A CSV/TSV with ``item``, ``scale`` and ``key`` but no ``label``, or a YAML file with a list of ``items``
+    and no ``scales``.
+    """
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        return False
+    if suffix in (".csv", ".tsv"):
+        from traitlens.io.sources import read_delimited
+
+        header = set(read_delimited(path).header)
+        return {"item", "scale", "key"} <= header and "label" not in header
+    if suffix in (".yaml", ".yml"):
+        from traitlens.io.sources import load_yaml_with_lines
+
+        data, _ = load_yaml_with_lines(path)
+        return isinstance(data, dict) and "scales" not in data and isinstance(data.get("items"), list)
+    return False
 
 
 def _inventory_rows(inventory: Any) -> pd.DataFrame:
