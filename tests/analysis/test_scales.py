@@ -131,3 +131,19 @@ def test_map_coordinates_separate_two_clusters(method):
 def test_map_coordinates_unknown_method():
     with pytest.raises(InputError, match="unknown map method"):
         map_coordinates(np.eye(4), "tsne")
+
+
+@pytest.mark.parametrize("n", [3, 5, 40])
+def test_umap_maps_small_collections_quietly(n):
+    """Three scales had crashed UMAP's spectral start; smaller maps warned about neighbours and n_jobs."""
+    pytest.importorskip("umap")
+    import warnings
+
+    from traitlens.analysis.scales import map_coordinates
+
+    vectors = np.random.default_rng(0).standard_normal((n, 16))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        coords = map_coordinates(vectors, "umap")
+    assert coords.shape == (n, 2) and np.isfinite(coords).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -44,13 +45,14 @@ def test_every_listed_format_is_accepted(runner, loads, tmp_path):
 @pytest.mark.slow
 def test_json_and_plots_on_real_data(runner, tmp_path, shared_data):
     result = runner.invoke(app, ["evaluate", "--suite", "bfi", "--data-dir", str(shared_data), "--n-boot", "20",
-                                 "-F", "json", "--plot-dir", str(tmp_path)])
+                                 "-F", "json", "--plot-dir", str(tmp_path / "plots")])  # made if missing
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["provenance"]["suite"] == "bfi" and data["provenance"]["n_boot"] == 20
+    assert data["provenance"]["data_dir"] == str(Path(shared_data).resolve())
     assert set(data["results"][0]) == set(RESULT_COLUMNS)
     assert {"item_r", "scale_r", "alpha_r", "factor_accuracy"} <= {r["metric"] for r in data["results"]}
-    names = sorted(p.name for p in tmp_path.iterdir())
+    names = sorted(p.name for p in (tmp_path / "plots").iterdir())
     assert "bfi_cosine_items.html" in names and "bfi_cosine_factor-confusion.html" in names
 
 

@@ -263,5 +263,9 @@ def map_coordinates(vectors: np.ndarray, method: str = "pca", *, seed: int = 0) 
             import umap
         except ImportError:
             raise InputError("method 'umap' needs umap-learn: pip install umap-learn") from None
-        return umap.UMAP(n_components=2, metric="cosine", random_state=seed).fit_transform(x)
+        # n_jobs=1 as random_state implies (umap warns otherwise); on a small map fewer neighbours than points,
+        # and a random start (the spectral one needs more points than dimensions + 1: 3 scales had crashed)
+        return umap.UMAP(n_components=2, metric="cosine", random_state=seed, n_jobs=1,
+                         n_neighbors=max(2, min(15, len(x) - 1)),
+                         init="spectral" if len(x) > 10 else "random").fit_transform(x)
     raise InputError(f"unknown map method {method!r}; available: {', '.join(MAP_METHODS)}")

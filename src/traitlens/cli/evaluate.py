@@ -56,8 +56,9 @@ def evaluate_cmd(
         fmt_name = resolve_format(output)
         if out is not None:
             check_writable(out)
-        if plot_dir is not None and not plot_dir.is_dir():
-            raise TraitlensError(f"--plot-dir {plot_dir} is not an existing folder")
+        if plot_dir is not None and (plot_dir.exists() and not plot_dir.is_dir() or not plot_dir.parent.is_dir()):
+            raise TraitlensError(f"--plot-dir {plot_dir} is not a folder, and cannot be made one (its parent "
+                                 "must be a folder)")
         encoder = load_model(model, EncoderSettings(cache_dir=cache_dir, no_cache=no_cache))
         results = []
         for name in suites:
@@ -65,6 +66,7 @@ def evaluate_cmd(
             result = run_suite(name, method, encoder, data_dir=data_dir, n_boot=n_boot, seed=seed)
             results.append(result)
             if plot_dir is not None:
+                plot_dir.mkdir(exist_ok=True)
                 _save_plots(result, name, method, plot_dir)
         frame = pd.concat([r.metrics for r in results], ignore_index=True)
         frame.attrs["provenance"] = {**results[0].provenance, "suite": suite}

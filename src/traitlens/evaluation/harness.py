@@ -309,6 +309,11 @@ def _assignment(data: SuiteData, method: Method, ctx: MethodContext, taxonomy: T
     })
 
 
+def _data_record(data_dir: str | Path | None) -> str:
+    """The data folder a suite read, resolved (``data_dir``, else :func:`default_data_dir`), for the provenance."""
+    return str((Path(data_dir) if data_dir is not None else default_data_dir()).resolve())
+
+
 def _suite_context(suite: str, method: str | Method, model: ModelSpec, data_dir: str | Path | None,
                    cache: CacheSpec) -> tuple[Method, SuiteData, object, MethodContext]:
     method_obj = get_method(method) if isinstance(method, str) else method
@@ -396,7 +401,7 @@ def run_suite(
     exclusions = pd.concat(ctx.exclusions, ignore_index=True) if ctx.exclusions else None
     provenance = make_provenance(
         encoder, analysis="evaluate", suite=suite, method=method_obj.name, n_boot=n_boot, seed=seed,
-        data_dir=str(data_dir) if data_dir is not None else None,
+        data_dir=_data_record(data_dir),
         taxonomies={"factor": str(factor_taxonomy), "facet": str(facet_taxonomy)},
         exemplars_excluded=0 if exclusions is None else len(exclusions), **prior_info,
     )
@@ -525,7 +530,7 @@ def run_scale_suite(suite: str, method: str | Method = "cosine", model: ModelSpe
     exclusions = pd.concat(ctx.exclusions, ignore_index=True) if ctx.exclusions else None
     provenance = make_provenance(
         encoder, analysis="evaluate", suite=suite, method=method_obj.name, n_boot=n_boot,
-        data_dir=str(data_dir) if data_dir is not None else None, scale_suite=spec.kind,
+        data_dir=_data_record(data_dir), scale_suite=spec.kind,
         exemplars_excluded=0 if exclusions is None else len(exclusions), **prior_info)
     metrics.attrs["provenance"] = provenance
     return SuiteResult(metrics=metrics, scale_pairs=scale_pairs, exclusions=exclusions, provenance=provenance)
