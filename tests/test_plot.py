@@ -129,3 +129,18 @@ def test_profile_radar_is_square_and_titled_for_a_radar(fake_encoder):
     assert radar.layout.width == radar.layout.height == 950 and "bar length" not in radar.layout.title.text
     bars = profile_chart(frame)
     assert bars.layout.width == 120 * 30 and "bar length" in bars.layout.title.text
+
+
+def test_heatmaps_name_the_predictor_and_the_scales_labels():
+    """A correlation heatmap had not said which predictor made it; a scale heatmap showed bare ids, so a
+    jingle (two scales of one label) could not be seen."""
+    from traitlens.plot import scale_heatmap
+
+    matrix = pd.DataFrame([[1.0, 0.3], [0.3, 1.0]], index=pd.Index(["a", "b"], name="item"), columns=["a", "b"])
+    matrix.attrs["provenance"] = {"method": "tuned"}
+    assert "(method tuned; clustered" in correlation_heatmap(matrix).layout.title.text
+    pairs = pd.DataFrame({"scale_a": ["S1", "S1", "S2"], "scale_b": ["S2", "S3", "S3"],
+                          "label_a": ["Dog love", "Dog love", "Cats"], "label_b": ["Cats", "Dog love", "Dog love"],
+                          "content_similarity": [0.1, 0.2, 0.3]})
+    ticks = list(scale_heatmap(pairs).layout.xaxis.ticktext)
+    assert sorted(ticks) == ["S1: Dog love", "S2: Cats", "S3: Dog love"]

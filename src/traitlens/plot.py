@@ -308,7 +308,7 @@ def cluster_order(matrix: np.ndarray) -> np.ndarray:
 
 
 def correlation_heatmap(matrix: pd.DataFrame, texts: Mapping[str, str] | None = None, *, order: str = "cluster",
-                        title: str | None = None) -> go.Figure:
+                        title: str | None = None, tick_texts: bool = False) -> go.Figure:
     """Heatmap of predicted correlations (items × items or scales × scales), diverging around 0.
 
     Red is positive, blue negative, white 0 (fixed range -1 to 1). Rows and columns are in cluster
@@ -327,6 +327,10 @@ def correlation_heatmap(matrix: pd.DataFrame, texts: Mapping[str, str] | None = 
         Label → full text (e.g. item id → item text), shown on hover.
     order : {"cluster", "given"}
     title : str, optional
+        Default: what is shown, how many, and the predictor (``method`` of the provenance).
+    tick_texts : bool
+        Tick labels show ``label: text`` (shortened), e.g. a scale id with its construct label;
+        default the label alone (item texts are long: they show on hover).
 
     Returns
     -------
@@ -349,7 +353,8 @@ def correlation_heatmap(matrix: pd.DataFrame, texts: Mapping[str, str] | None = 
     n = len(names)
     ticks = n <= TICK_LABELS_MAX_SIDE
     axis = {"type": "category", "showticklabels": ticks, "tickvals": names if ticks else None,
-            "ticktext": [_wrap(label, 30) for label in ordered] if ticks else None, "showgrid": False}
+            "ticktext": [_wrap(name if tick_texts else label, 30) for name, label in zip(names, ordered, strict=True)]
+            if ticks else None, "showgrid": False}
     kind = (matrix.index.name or "item") + "s"
     fig = go.Figure(go.Heatmap(
         z=values.astype(np.float32), x=names, y=names, zmid=0, zmin=-1, zmax=1, colorscale="RdBu",
@@ -360,13 +365,19 @@ def correlation_heatmap(matrix: pd.DataFrame, texts: Mapping[str, str] | None = 
     side = min(900, max(360, 28 * n))  # the square plot area
     labels_px = 190 if ticks else 10
     fig.update_layout(
-        title=title or f"Predicted correlations of {n} {kind} (clustered; red +, blue −)",
+        title=title or f"Predicted correlations of {n} {kind} ({_method(matrix)}clustered; red +, blue −)",
         xaxis={**axis, "tickangle": -45, "constrain": "domain"},
         yaxis={**axis, "autorange": "reversed", "scaleanchor": "x", "constrain": "domain"},
         width=side + labels_px + 160, height=side + labels_px + 150,
         margin={"l": labels_px + 20, "b": labels_px + 50, "t": 80, "r": 40},
     )
     return _footer(fig, get_provenance(matrix), shift=-labels_px - 15)
+
+
+def _method(matrix: pd.DataFrame) -> str:
+    """``"method tuned; "`` from the provenance of a predicted matrix, or nothing."""
+    method = get_provenance(matrix).get("method")
+    return f"method {method}; " if isinstance(method, str) else ""
 
 
 def _scale_matrix(pairs: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -405,7 +416,7 @@ def scale_heatmap(pairs: pd.DataFrame, value: str = "content_similarity", title:
         zip(pairs["scale_b"], pairs["label_b"], strict=False)) if "label_a" in pairs else {}
     texts = {s: label for s, label in labels.items() if label != s}
     name = value.replace("_", " ")
-    fig = correlation_heatmap(matrix, texts, title=title or f"Scales: {name} (cluster order)")
+    fig = correlation_heatmap(matrix, texts, title=title or f"Scales: {name} (cluster order)", tick_texts=True)
     return fig.update_traces(colorbar={"title": {"text": name}},
                              hovertemplate="%{y}<br>× %{x}<br>" + name + " = %{z:.3f}<extra></extra>")
 
