@@ -117,6 +117,17 @@ def test_duplicate_construct_and_empty_construct(tmp_path):
     """)
     with pytest.raises(InputError, match="used twice"):
         load_taxonomy(path)
+    path = write(tmp_path, "case.yaml", """
+        name: t
+        factors:
+          - name: Grit
+            keywords: [x]
+            facets:
+              - name: grit
+                keywords: [y]
+    """)
+    with pytest.raises(InputError, match="construct name 'grit' differs from 'Grit' .* only in case"):
+        load_taxonomy(path)
     path = write(tmp_path, "empty.yaml", """
         name: t
         factors:

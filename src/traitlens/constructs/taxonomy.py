@@ -122,6 +122,10 @@ class Taxonomy(BaseModel):
                 if construct.name in names:
                     raise ValueError(f"{where}: construct name {construct.name!r} is used twice "
                                      f"(first at {names[construct.name]})")
+                other = next((n for n in names if n.casefold() == construct.name.casefold()), None)
+                if other is not None:  # constructs are looked up in any case (explain's target, --construct)
+                    raise ValueError(f"{where}: construct name {construct.name!r} differs from {other!r} (at "
+                                     f"{names[other]}) only in case; constructs are named without regard to case")
                 names[construct.name] = where
         seen: dict[str, str] = {}
         for where, construct in self._walk():
