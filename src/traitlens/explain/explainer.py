@@ -123,7 +123,7 @@ def explain(
         Refuse (:class:`InputError`, before any gradient) a pair explanation whose cost, ``steps`` × the sum
         over the explained sides of (word pieces)², is above this; the pair method runs ``steps`` × pieces
         sequences of ``pieces`` tokens per side (all-MiniLM-L6-v2 on 2 CPU cores: two 31-piece texts 7.5 s,
-        two 75-piece texts 141 s). The web service sets :data:`WEB_MAX_PAIR_COST`; None: no limit.
+        two 60-word texts 141 s). The web service sets :data:`WEB_MAX_PAIR_COST`; None: no limit.
 
     Returns
     -------
