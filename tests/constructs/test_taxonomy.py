@@ -131,10 +131,12 @@ def test_duplicate_construct_and_empty_construct(tmp_path):
     path = write(tmp_path, "empty.yaml", """
         name: t
         factors:
+          - name: B
+            keywords: [z]
           - name: A
     """)
-    with pytest.raises(InputError, match="nothing to compare"):
-        load_taxonomy(path)
+    with pytest.raises(InputError, match=r"line 5, field factors\.1: construct 'A' has no keywords"):
+        load_taxonomy(path)  # the construct's own line (it had been the line of 'factors:')
 
 
 def test_invalid_yaml_syntax_and_duplicate_keys(tmp_path):
@@ -168,6 +170,9 @@ def test_csv_taxonomy_errors(tmp_path):
         load_taxonomy(path)
     path = write(tmp_path, "c.csv", "factor,word\nA,x\n")
     with pytest.raises(InputError, match=r"missing column 'keyword'"):
+        load_taxonomy(path)
+    path = write(tmp_path, "e.csv", "factor,keyword,pol\nA,x,high\n")
+    with pytest.raises(InputError, match=r"e\.csv, line 1, column 3: unknown column 'pol'"):
         load_taxonomy(path)
     path = write(tmp_path, "d.csv", "factor,keyword\nA,x\nB,X\n")
     with pytest.raises(InputError, match=r"d\.csv, line 3, field factors\.1\.keywords\.0: duplicate keyword"):

@@ -138,8 +138,8 @@ class Taxonomy(BaseModel):
         for where, construct in self._walk():
             if not (construct.keywords or construct.high or construct.low or construct.definition
                     or getattr(construct, "facets", None)):
-                raise ValueError(f"{where} ({construct.name!r}) has no keywords, definition, pole descriptors "
-                                 "or facets: nothing to compare texts with")
+                raise ValueError(f"{where}: construct {construct.name!r} has no keywords, definition, pole "
+                                 "descriptors or facets: nothing to compare texts with")
         return self
 
     def _walk(self) -> list[tuple[str, Construct]]:
@@ -235,6 +235,10 @@ def _validate(path: Path, data: dict[str, Any], lines: dict[tuple[Any, ...], int
 def _from_table(path: Path) -> Taxonomy:
     table = read_delimited(path)
     table.require("factor", "keyword")
+    unknown = [c for c in table.header if c not in ("factor", "facet", "keyword", "pole")]
+    if unknown:  # as the YAML form refuses unknown fields: a misspelt 'pole' would make descriptors keywords
+        raise InputError(f"unknown column {unknown[0]!r}; a taxonomy table has factor, keyword and optionally "
+                         "facet and pole", path=path, line=1, column=table.header.index(unknown[0]) + 1)
     factors: dict[str, dict[str, Any]] = {}
     lines: dict[tuple[Any, ...], int] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
