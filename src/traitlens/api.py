@@ -28,12 +28,18 @@ from traitlens.analysis.correlations import (
     scale_predictions,
     shift_within_scales,
 )
+from traitlens.analysis.jinglejangle import (
+    DEFAULT_CONTENT_PERCENTILE,
+    DEFAULT_DIFFERENCE,
+    DEFAULT_JINGLE_PERCENTILE,
+    DEFAULT_LABEL_PERCENTILE,
+)
 from traitlens.analysis.profiles import assignment_frame, loading_table, orient_keys, profile_frame
 from traitlens.analysis.profiles import infer_keys as infer_keys_from_vectors
 from traitlens.analysis.similarity import similarity_frame
 from traitlens.constructs.exemplars import ExemplarSpec, exemplar_source
 from traitlens.constructs.inventory import Inventory, load_inventory
-from traitlens.constructs.scales import read_item_table
+from traitlens.constructs.scales import ScaleCollection, load_scales, read_item_table
 from traitlens.constructs.taxonomy import Taxonomy, load_taxonomy
 from traitlens.encoders import CacheSpec, ModelSpec, load_encoder
 from traitlens.engine import CORRELATION_METHODS, ProfileRun, bipolar, item_correlations, keyword_similarity
@@ -501,6 +507,29 @@ class ScalePredictions:
         return table
 
 
+def _one_text_per_item(frame: pd.DataFrame) -> None:
+    """Refuse an item id with two different texts, naming the first two rows that give it."""
+    texts = frame.groupby("item", sort=False)["text"].nunique()
+    if (texts > 1).any():
+        clash = str(texts.index[texts.to_numpy() > 1][0])
+        rows = np.flatnonzero(frame["item"].to_numpy() == clash)[:2].tolist()
+        raise InputError(f"item {clash!r} has different texts in different rows (rows {rows[0]} and {rows[1]})")
+
+
+def _source_name(items: object) -> str:
+    """What a provenance calls the items or scales an analysis read: a collection's or inventory's name, a path."""
+    if isinstance(items, ScaleCollection | Inventory):
+        return items.name
+    return str(items) if isinstance(items, str | Path) else "frame"
+
+
+def _load_collection(scales: object) -> ScaleCollection:
+    """:func:`~traitlens.constructs.scales.load_scales`, with the language check of every analysis of texts."""
+    collection = load_scales(scales)
+    warn_if_not_english(collection.items["text"].tolist())
+    return collection
+
+
 def _memberships(items: pd.DataFrame | Inventory | str | Path) -> pd.DataFrame:
     """``item, text, scale, key`` rows from a frame, an :class:`Inventory` or an inventory name/path."""
     if isinstance(items, Inventory | str | Path):
@@ -522,9 +551,7 @@ def _memberships(items: pd.DataFrame | Inventory | str | Path) -> pd.DataFrame:
     blank = frame[frame["scale"].isna() | (frame["scale"].astype(str).str.strip() == "")]
     if len(blank):
         raise InputError(f"item {blank['item'].iloc[0]!r} has no scale")
-    texts = frame.groupby("item", sort=False)["text"].nunique()
-    if (texts > 1).any():
-        raise InputError(f"item {texts[texts > 1].index[0]!r} has different texts in different rows")
+    _one_text_per_item(frame)
     twice = frame.duplicated(["item", "scale"])
     if twice.any():
         raise InputError(f"item {frame['item'][twice].iloc[0]!r} is listed twice in scale "
@@ -605,10 +632,10 @@ def jingle_jangle(
     signed: bool = False,
     center: str = "reference",
     definitions: bool = False,
-    content_percentile: float = 0.95,
-    label_percentile: float = 0.99,
-    jingle_percentile: float = 0.80,
-    difference: float = 0.20,
+    content_percentile: float = DEFAULT_CONTENT_PERCENTILE,
+    label_percentile: float = DEFAULT_LABEL_PERCENTILE,
+    jingle_percentile: float = DEFAULT_JINGLE_PERCENTILE,
+    difference: float = DEFAULT_DIFFERENCE,
     cache: CacheSpec = True,
     content: str = "auto",
 ) -> pd.DataFrame:
@@ -658,7 +685,6 @@ def jingle_jangle(
     >>> jingle_jangle("ipip-neo-300", all_pairs=True).head()  # doctest: +SKIP
     """
     from traitlens.analysis.jinglejangle import classify_pairs
-    from traitlens.constructs.scales import load_scales
     from traitlens.engine import scale_similarity
 
     if rule not in ("percentile", "difference"):
@@ -668,15 +694,15 @@ def jingle_jangle(
     parameters = ({"difference": difference} if rule == "difference" else
                   {"content_percentile": content_percentile, "label_percentile": label_percentile,
                    "jingle_percentile": jingle_percentile})
-    other = ({"content_percentile": (content_percentile, 0.95), "label_percentile": (label_percentile, 0.99),
-              "jingle_percentile": (jingle_percentile, 0.80)} if rule == "difference" else
-             {"difference": (difference, 0.20)})
+    other = ({"content_percentile": (content_percentile, DEFAULT_CONTENT_PERCENTILE),
+              "label_percentile": (label_percentile, DEFAULT_LABEL_PERCENTILE),
+              "jingle_percentile": (jingle_percentile, DEFAULT_JINGLE_PERCENTILE)} if rule == "difference" else
+             {"difference": (difference, DEFAULT_DIFFERENCE)})
     unused = [name for name, (value, default) in other.items() if value != default]
     if unused:
         warnings.warn(f"the {rule} rule does not use {', '.join(unused)} (set for the other rule); it is ignored",
                       stacklevel=2)
-    collection = load_scales(scales)
-    warn_if_not_english(collection.items["text"].tolist())
+    collection = _load_collection(scales)
     n_pairs = len(collection.scales) * (len(collection.scales) - 1) // 2
     top = max(content_percentile, label_percentile)
     if rule == "percentile" and n_pairs * (1 - top) < 1:
@@ -769,8 +795,7 @@ def factors(
 
     if method not in FACTOR_CHOICES:
         raise InputError(f"unknown factor method {method!r}; available: {', '.join(FACTOR_CHOICES)}")
-    source = items.name if isinstance(items, Inventory) else (
-        Path(items).name if isinstance(items, str | Path) else "frame")
+    source = _source_name(items)
     if isinstance(items, str | Path) and (table := read_item_table(items)) is not None:
         items = table
     if isinstance(items, pd.DataFrame) and "scale" not in items.columns:
@@ -779,11 +804,7 @@ def factors(
             raise InputError("items lacks column 'text'")
         frame["scale"] = ""
         frame["item"] = (frame["item"] if "item" in frame else frame["text"]).astype(str)
-        texts = frame.groupby("item", sort=False)["text"].nunique()
-        if (texts > 1).any():
-            clash = str(texts.index[texts.to_numpy() > 1][0])
-            rows = np.flatnonzero(frame["item"].to_numpy() == clash)[:2].tolist()
-            raise InputError(f"item {clash!r} has two different texts (rows {rows[0]} and {rows[1]})")
+        _one_text_per_item(frame)
     else:
         frame = _memberships(items)
     unique = frame.drop_duplicates("item")
@@ -869,7 +890,6 @@ def relabel(
     """
     from traitlens.analysis.jinglejangle import CLUSTER_METHODS
     from traitlens.analysis.jinglejangle import relabel as relabel_scales
-    from traitlens.constructs.scales import load_scales
     from traitlens.engine import scale_similarity
 
     if method not in CLUSTER_METHODS:
@@ -878,8 +898,7 @@ def relabel(
         raise InputError(f"n_clusters must be a whole number or 'auto'; got {n_clusters!r}")
     if method == "community" and n_clusters != "auto":
         raise InputError("the community method finds its own cluster count: use n_clusters='auto'")
-    collection = load_scales(scales)
-    warn_if_not_english(collection.items["text"].tolist())
+    collection = _load_collection(scales)
     most = min(len(collection.scales), int(collection.frame["label"].nunique()))
     if n_clusters != "auto" and not 1 <= int(n_clusters) <= most:
         raise InputError(f"n_clusters must be between 1 and {most} (each cluster gets one of the "
@@ -937,14 +956,12 @@ def short_form(
     """
     from traitlens.analysis.redundancy import near_duplicates
     from traitlens.analysis.redundancy import short_form as shorten
-    from traitlens.constructs.scales import ScaleCollection
 
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise InputError(f"k must be a whole number of at least 1; got {k!r}")
     if not 0 <= float(duplicate_threshold) <= 1:
         raise InputError(f"duplicate_threshold must be between 0 and 1; got {duplicate_threshold}")
-    source = items.name if isinstance(items, ScaleCollection | Inventory) else (
-        str(items) if isinstance(items, str | Path) else "frame")
+    source = _source_name(items)
     memberships = _memberships(items.frame if isinstance(items, ScaleCollection) else items)
     sizes = memberships.groupby("scale", sort=False)["item"].size()
     if (sizes < 2).any():
@@ -1007,15 +1024,13 @@ def scale_map(
         ``name, x, y, group, text`` (text: the label or the item text, shown on hover).
     """
     from traitlens.analysis.scales import MAP_METHODS, map_coordinates
-    from traitlens.constructs.scales import load_scales
     from traitlens.engine import item_map, scale_similarity
 
     if level not in ("scale", "item"):
         raise InputError(f"level must be 'scale' or 'item'; got {level!r}")
     if method not in MAP_METHODS:
         raise InputError(f"unknown map method {method!r}; available: {', '.join(MAP_METHODS)}")
-    collection = load_scales(scales)
-    warn_if_not_english(collection.items["text"].tolist())
+    collection = _load_collection(scales)
     encoder = load_encoder(model, cache=cache)
     if level == "scale":
         sim, provenance = scale_similarity(collection, encoder, center=center)
