@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ from traitlens.cli.options import CacheDirOpt, EncoderSettings, ModelOpt, NoCach
 from traitlens.cli.shell import load_model, reporting, stderr
 from traitlens.errors import InputError
 from traitlens.io.sources import read_utf8
-from traitlens.io.tables import atomic_write
+from traitlens.io.tables import atomic_write, check_folder_creatable
 
 TrainDataOpt = Annotated[Path, typer.Option("--data", help="Shared data folder with the response datasets "
                                                            "(e.g. ../shared/data).")]
@@ -92,10 +91,4 @@ def _check_out_folder(out: Path) -> None:
     """``--out`` is a folder, or can become one: not a file, and its nearest existing parent is a writable folder."""
     if out.exists() and not out.is_dir():
         raise InputError("--out must be a folder (it holds <model>.npz, .json and .md); this is a file", path=out)
-    parent = out
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir():
-        raise InputError(f"cannot create the folder: {parent} is a file", path=out)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write here: permission denied in {parent}", path=out)
+    check_folder_creatable(out)

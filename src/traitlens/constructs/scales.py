@@ -226,17 +226,15 @@ def load_scales(source: ScaleSource, *, min_scales: int = MIN_SCALES) -> ScaleCo
     elif isinstance(source, str | Path):
         path = Path(source)
         suffix = path.suffix.lower()
-        if _is_inventory_file(path):  # an inventory's layout (item, text, scale, key): its scales, named by id
-            from traitlens.constructs.inventory import load_inventory
-
-            inventory = load_inventory(path)
-            rows, lines = _inventory_rows(inventory), None
-        elif suffix in (".csv", ".tsv"):
+        if suffix in (".csv", ".tsv"):
             from traitlens.io.sources import read_delimited
 
             table = read_delimited(path)
-            table.require("scale", "label", "text")
-            rows, lines = pd.DataFrame(table.rows, columns=table.header), table.lines
+            if {"item", "scale", "key"} <= set(table.header) and "label" not in table.header:
+                rows, lines = _inventory_file_rows(path), None  # an inventory's layout: its scales, named by id
+            else:
+                table.require("scale", "label", "text")
+                rows, lines = pd.DataFrame(table.rows, columns=table.header), table.lines
         elif suffix in (".yaml", ".yml"):
             rows, lines = _from_yaml(path)
         elif path.exists():
@@ -257,26 +255,15 @@ def load_scales(source: ScaleSource, *, min_scales: int = MIN_SCALES) -> ScaleCo
     return ScaleCollection(frame, name)
 
 
-def _is_inventory_file(path: Path) -> bool:
-    """Whether ``path`` is laid out as an inventory (:mod:`traitlens.constructs.inventory`), not as scales.
+def _inventory_file_rows(path: Path) -> pd.DataFrame:
+    """Rows of an inventory file given where a scale collection is read: its scales, each labelled by its id.
 
-    A CSV/TSV with ``item``, ``scale`` and ``key`` but no ``label``, or a YAML file with a list of ``items``
-    and no ``scales``.
+    The inventory layout (:mod:`traitlens.constructs.inventory`): ``item, text, scale, key`` without
+    ``label``, or a YAML list of ``items`` without ``scales``.
     """
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        return False
-    if suffix in (".csv", ".tsv"):
-        from traitlens.io.sources import read_delimited
+    from traitlens.constructs.inventory import load_inventory
 
-        header = set(read_delimited(path).header)
-        return {"item", "scale", "key"} <= header and "label" not in header
-    if suffix in (".yaml", ".yml"):
-        from traitlens.io.sources import load_yaml_with_lines
-
-        data, _ = load_yaml_with_lines(path)
-        return isinstance(data, dict) and "scales" not in data and isinstance(data.get("items"), list)
-    return False
+    return _inventory_rows(load_inventory(path))
 
 
 def _inventory_rows(inventory: Any) -> pd.DataFrame:
@@ -286,10 +273,12 @@ def _inventory_rows(inventory: Any) -> pd.DataFrame:
                          "item": inv["item"], "text": inv["text"], "key": inv["key"]})
 
 
-def _from_yaml(path: Path) -> tuple[pd.DataFrame, list[int]]:
+def _from_yaml(path: Path) -> tuple[pd.DataFrame, list[int] | None]:
     from traitlens.io.sources import line_of, load_yaml_with_lines
 
     data, where = load_yaml_with_lines(path)
+    if isinstance(data, dict) and "scales" not in data and isinstance(data.get("items"), list):
+        return _inventory_file_rows(path), None  # an inventory's layout: its scales, named by id
     if not isinstance(data, dict) or not isinstance(data.get("scales"), list):
         raise InputError("a scales YAML file needs a list under 'scales'", path=path, line=1)
     rows, lines = [], []

@@ -28,7 +28,6 @@ import importlib.util
 import json
 import logging
 import math
-import os
 import shutil
 import time
 import warnings
@@ -48,7 +47,7 @@ from traitlens.errors import InputError, TraitlensError
 from traitlens.evaluation.leakage import exclude_overlaps, normalise_text
 from traitlens.finetuning.data import MIN_ITEMS, ItemSplit, check_pairs, exclude_items, split_items
 from traitlens.finetuning.negations import NEGATION_R, negation_pairs
-from traitlens.io.tables import json_ready
+from traitlens.io.tables import check_folder_creatable, json_ready
 
 __all__ = ["LOSSES", "TRAIN_EXTRA", "FinetuneResult", "FinetuneSettings", "check_training_extra", "finetune"]
 
@@ -212,11 +211,7 @@ def _check_out(out: Path, *, overwrite: bool, resume: bool) -> None:
                              "to overwrite it: choose another --out", path=out)
     elif resume:
         raise InputError("nothing to resume: the output folder does not exist or is empty", path=out)
-    parent = out
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write to the output folder ({parent} is not a writable folder)", path=out)
+    check_folder_creatable(out)
 
 
 def _prepare_out(out: Path, *, overwrite: bool, resume: bool) -> None:

@@ -102,6 +102,27 @@ def check_writable(path: str | Path) -> Path:
     return path
 
 
+def check_folder_creatable(folder: str | Path) -> Path:
+    """Fail early if ``folder`` is not a writable folder and cannot be made one (for outputs that are folders).
+
+    The nearest part of the path that exists must be a folder this process may write into.
+
+    Raises
+    ------
+    InputError
+        That part is a file, or is not writable.
+    """
+    folder = Path(folder).expanduser()
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"cannot create the folder: {existing} is a file", path=folder)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write here: permission denied in {existing}", path=folder)
+    return folder
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | Path) -> Iterator[BinaryIO]:
     """Open ``path`` for binary writing so that readers never see a half-written file.
