@@ -42,6 +42,7 @@ import pandas as pd
 
 from traitlens.encoders.base import Encoder
 from traitlens.errors import InputError
+from traitlens.io.sources import check_width, is_record
 from traitlens.io.tables import PARQUET_META_KEY, check_writable, json_ready
 from traitlens.io.texts import SUPPORTED_SUFFIXES, json_line_text, pick_text_column, prepare_texts
 
@@ -173,12 +174,10 @@ def _line_records(path: Path, column: str | None, suffix: str) -> Iterator[tuple
                 index = header.index(pick_text_column(column, header, path))
                 start = reader.line_num + 1
                 for row in reader:
-                    if not row or (len(row) == 1 and not row[0].strip()):
-                        start = reader.line_num + 1  # a blank line is no record (as io.sources reads files)
+                    if not is_record(row):  # a blank line (as a file read whole)
+                        start = reader.line_num + 1
                         continue
-                    if len(row) != len(header):
-                        raise InputError(f"row has {len(row)} fields but the header has {len(header)}", path=path,
-                                         line=start, column=min(len(row), len(header)) + 1)
+                    check_width(len(row), header, path, start)
                     yield row[index], start
                     start = reader.line_num + 1
     except UnicodeDecodeError as exc:

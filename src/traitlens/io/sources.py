@@ -101,7 +101,7 @@ def _records(text: str, delimiter: str, path: Path) -> Iterator[tuple[int, list[
     start = 1
     try:
         for fields in reader:
-            if fields and (len(fields) > 1 or fields[0].strip()):
+            if is_record(fields):
                 yield start, fields
             start = reader.line_num + 1
     except csv.Error as exc:
@@ -131,7 +131,7 @@ def _table(text: str, delimiter: str, path: Path) -> tuple[list[str], Iterator[t
 
     def body() -> Iterator[tuple[int, list[str]]]:
         for line, fields in records:
-            _check_width(len(fields), header, path, line)
+            check_width(len(fields), header, path, line)
             yield line, fields
 
     return header, body()
@@ -155,12 +155,18 @@ def _layout(text: str, delimiter: str, path: Path) -> tuple[list[str], list[int]
         if n != delimiters:
             if not n and not row.strip():
                 continue  # blank line
-            _check_width(n + 1, header, path, line)
+            check_width(n + 1, header, path, line)
         lines.append(line)
     return header, lines
 
 
-def _check_width(width: int, header: list[str], path: Path, line: int) -> None:
+def is_record(fields: list[str]) -> bool:
+    """Whether a parsed CSV line is a record: a blank line (no field, or one blank field) is none."""
+    return bool(fields) and (len(fields) > 1 or bool(fields[0].strip()))
+
+
+def check_width(width: int, header: list[str], path: Path, line: int) -> None:
+    """A record must have a field per column: else an error naming the line and the first missing/extra column."""
     if width != len(header):
         raise InputError(
             f"row has {width} fields but the header has {len(header)}",
